@@ -1,0 +1,87 @@
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder;
+
+/// <summary>
+/// Titles, messages, categories and default severities of every rule. Rule classes only reference these.
+/// Help links point at docs/rules/LOCKnnn.md; a test checks that every one of those pages exists.
+/// </summary>
+internal static class Descriptors
+{
+    public const string HelpLinkBase = "https://github.com/lockorder/lockorder/blob/main/docs/rules/";
+
+    private const string Ordering = "LockOrder.Ordering";
+    private const string Atomic = "LockOrder.AtomicContext";
+    private const string Balance = "LockOrder.Balance";
+    private const string Table = "LockOrder.Table";
+    private const string Async = "LockOrder.Async";
+
+    public static readonly DiagnosticDescriptor OutOfOrder = Create(
+        RuleIds.OutOfOrder, Ordering, DiagnosticSeverity.Warning,
+        "Lock acquired out of the declared order",
+        "{0} is acquired while {1} is held; the table orders {2} first{3}. Release {4} before acquiring {2}, or take {2} first.",
+        "Two locks held together must be taken in the order of lockorder.json: a lock higher in the list is taken first.");
+
+    public static readonly DiagnosticDescriptor SleepInAtomic = Create(
+        RuleIds.SleepInAtomic, Atomic, DiagnosticSeverity.Warning,
+        "A call that may sleep while a spinlock is held",
+        "{0} may sleep, but spinlock {1} is held{2}; move the call after {3} is released",
+        "Nothing that may block or sleep may run while a spinlock-class lock is held: a sleeping lock, I/O, a wait, or any method the table lists as blocking.");
+
+    public static readonly DiagnosticDescriptor SelfDeadlock = Create(
+        RuleIds.SelfDeadlock, Ordering, DiagnosticSeverity.Warning,
+        "A non-reentrant lock acquired while already held",
+        "{0} is acquired while {0} is already held{1}; {2} is not reentrant, so this deadlocks. Release it first or restructure.",
+        "Acquiring a non-reentrant lock class (a spinlock, a semaphore, a kernel-style mutex) while it is held deadlocks the thread against itself.");
+
+    public static readonly DiagnosticDescriptor Unbalanced = Create(
+        RuleIds.Unbalanced, Balance, DiagnosticSeverity.Warning,
+        "Unbalanced locking",
+        "{0}",
+        "Every lock must be held on all paths or on none where paths meet, and at a method's exit; a release must match a held lock. Methods meant to return holding a lock are declared as primitives in lockorder.json.");
+
+    public static readonly DiagnosticDescriptor NotInTable = Create(
+        RuleIds.NotInTable, Table, DiagnosticSeverity.Info,
+        "Lock not declared in lockorder.json",
+        "{0} is acquired here but no row of lockorder.json binds it; add a row in its place in the order, with its symbol",
+        "Every lock should have a row in the table, so that its order against the others is declared and checked.");
+
+    public static readonly DiagnosticDescriptor AwaitUnderLock = Create(
+        RuleIds.AwaitUnderLock, Async, DiagnosticSeverity.Warning,
+        "'await' while a lock is held",
+        "'await' while {0} is held; the continuation may run on another thread or never release it. Release the lock before awaiting, or use SemaphoreSlim.WaitAsync as an async lock.",
+        "A thread-affine or synchronously taken lock must not be held across an await.");
+
+    public static readonly DiagnosticDescriptor TableUnreadable = Create(
+        RuleIds.TableUnreadable, Table, DiagnosticSeverity.Warning,
+        "lockorder.json cannot be read",
+        "lockorder.json cannot be read: {0}; the declared-order rules are off until it is fixed",
+        "The lock table must be valid JSON with a 'locks' array.");
+
+    public static readonly DiagnosticDescriptor TableInvalidField = Create(
+        RuleIds.TableInvalidField, Table, DiagnosticSeverity.Warning,
+        "Invalid field in lockorder.json",
+        "{0}",
+        "Fields of lockorder.json must be known and of the right type; kinds are spinlock, mutex, rwsem or semaphore.");
+
+    public static readonly DiagnosticDescriptor TableDuplicate = Create(
+        RuleIds.TableDuplicate, Table, DiagnosticSeverity.Warning,
+        "Duplicate entry in lockorder.json",
+        "{0}",
+        "A lock name appears once; a symbol is bound to one row only.");
+
+    public static readonly DiagnosticDescriptor TableUnresolved = Create(
+        RuleIds.TableUnresolved, Table, DiagnosticSeverity.Warning,
+        "lockorder.json names something this compilation does not have",
+        "{0}",
+        "A symbol, primitive or blocking entry whose namespace exists in this compilation but which does not resolve. Entries whose namespace is absent belong to another project and are not reported.");
+
+    public static readonly DiagnosticDescriptor TableVacuousOrder = Create(
+        RuleIds.TableVacuousOrder, Table, DiagnosticSeverity.Info,
+        "A sleeping lock is ordered below a spinlock",
+        "{0} (row {1}) is a {2} listed below spinlock {3} (row {4}); it can never legally be taken while {3} is held, so this order edge is vacuous",
+        "A mutex, rw-semaphore or semaphore below a spinlock-class lock can never be acquired while that spinlock is held (it would sleep in atomic context).");
+
+    private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, string description, bool enabledByDefault = true)
+        => new(id, title, message, category, severity, enabledByDefault, description, HelpLinkBase + id + ".md");
+}

@@ -1,0 +1,135 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine;
+
+/// <summary>A lock acquisition and what was held just before it.</summary>
+internal sealed class AcquireFact
+{
+    public AcquireFact(LockEvent lockEvent, ImmutableArray<HeldLock> heldBefore, IOperation operation)
+    {
+        Event = lockEvent;
+        HeldBefore = heldBefore;
+        Operation = operation;
+    }
+
+    public LockEvent Event { get; }
+    public LockRef Lock => Event.Lock;
+    public bool IsTry => Event.Kind == LockEventKind.TryAcquire;
+    public ImmutableArray<HeldLock> HeldBefore { get; }
+    public IOperation Operation { get; }
+}
+
+/// <summary>A lock release; <see cref="WasHeld"/> is false when no path shows it held.</summary>
+internal sealed class ReleaseFact
+{
+    public ReleaseFact(LockEvent lockEvent, bool wasHeld, IOperation operation)
+    {
+        Event = lockEvent;
+        WasHeld = wasHeld;
+        Operation = operation;
+    }
+
+    public LockEvent Event { get; }
+    public bool WasHeld { get; }
+    public IOperation Operation { get; }
+}
+
+/// <summary>A call (method, property accessor, constructor) and the locks held around it.</summary>
+internal sealed class CallFact
+{
+    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking)
+    {
+        Operation = operation;
+        Target = target;
+        Held = held;
+        Blocking = blocking;
+    }
+
+    public IOperation Operation { get; }
+    public IMethodSymbol? Target { get; }
+    public ImmutableArray<HeldLock> Held { get; }
+
+    /// <summary>Display name when the catalog or the table says this call may block or sleep.</summary>
+    public string? Blocking { get; }
+}
+
+/// <summary>An await and the locks held across it.</summary>
+internal sealed class AwaitFact
+{
+    public AwaitFact(IOperation operation, ImmutableArray<HeldLock> held)
+    {
+        Operation = operation;
+        Held = held;
+    }
+
+    public IOperation Operation { get; }
+    public ImmutableArray<HeldLock> Held { get; }
+}
+
+/// <summary>Paths that meet holding different locks (at a join, or at the method's exit).</summary>
+internal sealed class MergeFact
+{
+    public MergeFact(Location location, ImmutableArray<HeldLock> onSomePaths, bool atExit)
+    {
+        Location = location;
+        OnSomePaths = onSomePaths;
+        AtExit = atExit;
+    }
+
+    public Location Location { get; }
+    public ImmutableArray<HeldLock> OnSomePaths { get; }
+    public bool AtExit { get; }
+}
+
+/// <summary>
+/// Everything the engine learned about one body (a method, accessor, constructor, lambda or local function).
+/// Rules are thin readers of these facts.
+/// </summary>
+internal sealed class BodyFacts
+{
+    public BodyFacts(
+        ISymbol owner,
+        IOperation? root,
+        ImmutableArray<AcquireFact> acquisitions,
+        ImmutableArray<ReleaseFact> releases,
+        ImmutableArray<CallFact> calls,
+        ImmutableArray<AwaitFact> awaits,
+        ImmutableArray<MergeFact> merges,
+        ImmutableArray<HeldLock> heldAtExit,
+        bool exitReachable)
+    {
+        Owner = owner;
+        Root = root;
+        Acquisitions = acquisitions;
+        Releases = releases;
+        Calls = calls;
+        Awaits = awaits;
+        Merges = merges;
+        HeldAtExit = heldAtExit;
+        ExitReachable = exitReachable;
+    }
+
+    /// <summary>The method, local function or lambda's symbol.</summary>
+    public ISymbol Owner { get; }
+    public IOperation? Root { get; }
+    public ImmutableArray<AcquireFact> Acquisitions { get; }
+    public ImmutableArray<ReleaseFact> Releases { get; }
+    public ImmutableArray<CallFact> Calls { get; }
+    public ImmutableArray<AwaitFact> Awaits { get; }
+    public ImmutableArray<MergeFact> Merges { get; }
+
+    /// <summary>Locks held on every path that reaches the normal exit.</summary>
+    public ImmutableArray<HeldLock> HeldAtExit { get; }
+    public bool ExitReachable { get; }
+}
+
+/// <summary>The facts of a method body and of each lambda and local function inside it.</summary>
+internal sealed class MethodFacts
+{
+    public static readonly MethodFacts None = new(ImmutableArray<BodyFacts>.Empty);
+
+    public MethodFacts(ImmutableArray<BodyFacts> bodies) => Bodies = bodies;
+
+    public ImmutableArray<BodyFacts> Bodies { get; }
+}

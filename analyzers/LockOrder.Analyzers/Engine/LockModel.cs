@@ -1,0 +1,149 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using LockOrder.Hierarchy;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Text;
+
+namespace LockOrder.Engine;
+
+/// <summary>
+/// Everything LockOrder knows about one compilation: the table (read once), the lock recogniser and the
+/// memoised facts of every body. Shared by all rules through a weak per-compilation cache, so each body is
+/// analysed once per compilation whichever rule asks first.
+/// </summary>
+internal sealed class LockModel
+{
+    private static readonly ConditionalWeakTable<Compilation, LockModel> Models = new();
+
+    private readonly ConcurrentDictionary<ISymbol, Lazy<MethodFacts>> _facts = new(SymbolEqualityComparer.Default);
+    private readonly Lazy<ImmutableArray<TableProblem>> _bindingProblems;
+    private int _bodiesAnalyzed;
+
+    private LockModel(Compilation compilation, AdditionalText? tableFile, SourceText? tableText)
+    {
+        Compilation = compilation;
+        TableFile = tableFile;
+        TableText = tableText;
+        Table = tableText is null ? LockTable.Empty : LockTableLoader.Load(tableText.ToString());
+        Recognizer = new LockRecognizer(Table);
+        Catalog = new BlockingCatalog(Table);
+        _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
+    }
+
+    public Compilation Compilation { get; }
+    public AdditionalText? TableFile { get; }
+    public SourceText? TableText { get; }
+    public LockTable Table { get; }
+    public LockRecognizer Recognizer { get; }
+    public BlockingCatalog Catalog { get; }
+
+    /// <summary>A readable table is present: the declared-order rules are on.</summary>
+    public bool HasTable => Table.IsUsable;
+
+    /// <summary>LOCK103 problems: entries that do not resolve in this compilation.</summary>
+    public ImmutableArray<TableProblem> BindingProblems => _bindingProblems.Value;
+
+    /// <summary>How many bodies the engine has analysed (a test hook: each body at most once).</summary>
+    public int BodiesAnalyzed => Volatile.Read(ref _bodiesAnalyzed);
+
+    public static LockModel For(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+    {
+        if (Models.TryGetValue(compilation, out var existing))
+        {
+            return existing;
+        }
+
+        var file = options.AdditionalFiles.FirstOrDefault(f => IsTableFile(f.Path));
+        var text = file?.GetText(cancellationToken);
+        return Models.GetValue(compilation, c => new LockModel(c, file, text));
+    }
+
+    /// <summary>The model already built for a compilation, if any (for tests).</summary>
+    internal static LockModel? TryGet(Compilation compilation) => Models.TryGetValue(compilation, out var model) ? model : null;
+
+    public static bool IsTableFile(string path)
+    {
+        int slash = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));
+        return string.Equals(path.Substring(slash + 1), LockTableLoader.FileName, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>The facts of a method (or accessor, constructor, local function) and the lambdas inside it.</summary>
+    public MethodFacts GetFacts(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
+    {
+        if (Recognizer.IsPrimitiveImplementation(owner))
+        {
+            return MethodFacts.None;
+        }
+
+        var lazy = _facts.GetOrAdd(owner, _ => new Lazy<MethodFacts>(() => Compute(owner, root, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (OperationCanceledException)
+        {
+            // Do not cache a cancelled computation: the next request computes again.
+            ((ICollection<KeyValuePair<ISymbol, Lazy<MethodFacts>>>)_facts).Remove(new KeyValuePair<ISymbol, Lazy<MethodFacts>>(owner, lazy));
+            throw;
+        }
+    }
+
+    private MethodFacts Compute(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
+    {
+        root ??= FindRoot(owner, cancellationToken);
+        var cfg = root is null ? null : CreateGraph(root, cancellationToken);
+        if (cfg is null)
+        {
+            return MethodFacts.None;
+        }
+
+        Interlocked.Increment(ref _bodiesAnalyzed);
+        return new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
+    }
+
+    private IOperation? FindRoot(ISymbol owner, CancellationToken cancellationToken)
+    {
+        var reference = owner.DeclaringSyntaxReferences.FirstOrDefault();
+        if (reference is null)
+        {
+            return null;
+        }
+
+        var syntax = reference.GetSyntax(cancellationToken);
+#pragma warning disable RS1030 // Summaries need bodies of other methods; the driver's semantic model provider caches models.
+        var semanticModel = Compilation.GetSemanticModel(syntax.SyntaxTree);
+#pragma warning restore RS1030
+        var op = semanticModel.GetOperation(syntax, cancellationToken);
+        while (op?.Parent is not null)
+        {
+            op = op.Parent;
+        }
+
+        return op;
+    }
+
+    /// <summary>Roots an operation block and builds its graph; null for blocks that have none.</summary>
+    public static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken)
+    {
+        while (root.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
+        return root switch
+        {
+            IMethodBodyOperation m => ControlFlowGraph.Create(m, cancellationToken),
+            IConstructorBodyOperation c => ControlFlowGraph.Create(c, cancellationToken),
+            IBlockOperation b => ControlFlowGraph.Create(b, cancellationToken),
+            _ => null,
+        };
+    }
+}

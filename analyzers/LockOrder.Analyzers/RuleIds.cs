@@ -1,0 +1,18 @@
+namespace LockOrder;
+
+/// <summary>Every rule id LockOrder reports, in one place.</summary>
+internal static class RuleIds
+{
+    public const string OutOfOrder = "LOCK001";
+    public const string SleepInAtomic = "LOCK002";
+    public const string SelfDeadlock = "LOCK003";
+    public const string Unbalanced = "LOCK004";
+    public const string NotInTable = "LOCK005";
+    public const string AwaitUnderLock = "LOCK007";
+
+    public const string TableUnreadable = "LOCK100";
+    public const string TableInvalidField = "LOCK101";
+    public const string TableDuplicate = "LOCK102";
+    public const string TableUnresolved = "LOCK103";
+    public const string TableVacuousOrder = "LOCK104";
+}

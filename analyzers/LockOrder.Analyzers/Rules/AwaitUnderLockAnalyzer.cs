@@ -1,0 +1,29 @@
+using System;
+using System.Linq;
+using LockOrder.Engine;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LockOrder.Rules;
+
+/// <summary>LOCK007: an await while a lock is held (other than a semaphore taken with WaitAsync).</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class AwaitUnderLockAnalyzer : LockRuleAnalyzer
+{
+    public AwaitUnderLockAnalyzer() : base(Descriptors.AwaitUnderLock)
+    {
+    }
+
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    {
+        foreach (var awaitFact in body.Awaits)
+        {
+            var held = awaitFact.Held.Where(h => !h.AcquiredAsync).ToList();
+            if (held.Count > 0)
+            {
+                report(Diagnostic.Create(Rule, OperationLocations.Of(awaitFact.Operation), held.Select(h => OperationLocations.Of(h.Site)),
+                    string.Join(" and ", held.Select(h => h.Class.Display))));
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using System;
+using LockOrder.Engine;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LockOrder.Rules;
+
+/// <summary>LOCK005: a lock acquired in code that no row of the table binds (only when a table is present).</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class UnlistedLockAnalyzer : LockRuleAnalyzer
+{
+    public UnlistedLockAnalyzer() : base(Descriptors.NotInTable)
+    {
+    }
+
+    private protected override bool IsEnabled(LockModel model) => model.HasTable;
+
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    {
+        foreach (var acquisition in body.Acquisitions)
+        {
+            if (acquisition.Lock.Class.Decl is null)
+            {
+                report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), acquisition.Lock.Class.Display));
+            }
+        }
+    }
+}
