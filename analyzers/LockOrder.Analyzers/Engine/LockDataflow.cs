@@ -218,8 +218,16 @@ internal sealed class LockDataflow
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null)
         {
             bool jumpWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
-            Follow(block.ConditionalSuccessor, node, DropPendingTries(Refine(state, block.BranchValue, jumpWhen)), edges);
-            Follow(block.FallThroughSuccessor, node, DropPendingTries(Refine(state, block.BranchValue, !jumpWhen)), edges);
+            // A branch the guards prove infeasible (false after Enter(o, ref taken)) is not followed.
+            if (Refine(state, block.BranchValue, jumpWhen) is { } whenJump)
+            {
+                Follow(block.ConditionalSuccessor, node, DropPendingTries(whenJump), edges);
+            }
+
+            if (Refine(state, block.BranchValue, !jumpWhen) is { } whenFall)
+            {
+                Follow(block.FallThroughSuccessor, node, DropPendingTries(whenFall), edges);
+            }
         }
         else
         {
@@ -467,13 +475,25 @@ internal sealed class LockDataflow
                 }
 
                 var entry = state.Held[index];
-                var held = entry.Count > 1 ? state.Held.SetItem(index, entry.WithCount(entry.Count - 1)) : state.Held.RemoveAt(index);
-                return state.WithHeld(held);
+                if (entry.Count > 1)
+                {
+                    return state.WithHeld(state.Held.SetItem(index, entry.WithCount(entry.Count - 1)));
+                }
+
+                // Once released, a guard no longer says anything about the lock.
+                var stale = state.Guards.Where(g => g.Value.Lock.SameLock(entry)).Select(g => g.Key).ToList();
+                return new LockState(state.Held.RemoveAt(index), stale.Count == 0 ? state.Guards : state.Guards.RemoveRange(stale));
             }
         }
     }
 
-    private LockState Refine(LockState state, IOperation branchValue, bool outcome)
+    /// <summary>
+    /// The state on the branch where <paramref name="branchValue"/> equals <paramref name="outcome"/>, or null when
+    /// the guards prove that branch infeasible. A guard whose lock is already held says its boolean is true (that
+    /// is what <c>Enter(o, ref taken)</c> guarantees on return); a try-lock guard says the lock is held exactly on
+    /// the true branch.
+    /// </summary>
+    private static LockState? Refine(LockState state, IOperation branchValue, bool outcome)
     {
         var op = branchValue;
         while (true)
@@ -499,20 +519,19 @@ internal sealed class LockDataflow
             return state;
         }
 
-        var guards = state.Guards.Remove(key);
-        int index = IndexOfExact(state, guard.Lock);
-        if (outcome)
+        if (guard.AlreadyHeld)
         {
-            var held = state.Held;
-            if (!guard.AlreadyHeld && index < 0)
-            {
-                held = held.Add(guard.Lock);
-            }
-
-            return new LockState(held, key is ILocalSymbol ? guards.SetItem(key, new Guard(guard.Lock, alreadyHeld: true)) : guards);
+            return outcome ? state : null;
         }
 
-        return new LockState(guard.AlreadyHeld && index >= 0 ? state.Held.RemoveAt(index) : state.Held, guards);
+        var guards = state.Guards.Remove(key);
+        if (!outcome)
+        {
+            return state.WithGuards(guards);
+        }
+
+        var held = IndexOfExact(state, guard.Lock) < 0 ? state.Held.Add(guard.Lock) : state.Held;
+        return new LockState(held, key is ILocalSymbol ? guards.SetItem(key, new Guard(guard.Lock, alreadyHeld: true)) : guards);
     }
 
     private static int IndexOfExact(LockState state, HeldLock entry)

@@ -134,10 +134,10 @@ internal sealed class LockRecognizer
                 }
 
                 var sem = Resolve(invocation.Instance, body, LockPrimitive.SemaphoreSlim);
-                bool timed = HasTimeout(invocation);
+                bool timed = TimeoutArgument(invocation) is not null;
                 return name switch
                 {
-                    "Wait" => new LockEvent(timed ? LockEventKind.TryAcquire : LockEventKind.Acquire, sem, mayWait: true),
+                    "Wait" => new LockEvent(timed ? LockEventKind.TryAcquire : LockEventKind.Acquire, sem, mayWait: !timed || HasTimeout(invocation)),
                     "WaitAsync" when !timed => new LockEvent(LockEventKind.Acquire, sem, mayWait: false, isAsync: true),
                     "Release" => new LockEvent(LockEventKind.Release, sem, mayWait: false),
                     _ => null,
@@ -147,7 +147,7 @@ internal sealed class LockRecognizer
                 var mutex = Resolve(invocation.Instance!, body, LockPrimitive.Mutex);
                 return name switch
                 {
-                    "WaitOne" => new LockEvent(HasTimeout(invocation) ? LockEventKind.TryAcquire : LockEventKind.Acquire, mutex, mayWait: true),
+                    "WaitOne" => new LockEvent(TimeoutArgument(invocation) is null ? LockEventKind.Acquire : LockEventKind.TryAcquire, mutex, mayWait: TimeoutArgument(invocation) is null || HasTimeout(invocation)),
                     "ReleaseMutex" => new LockEvent(LockEventKind.Release, mutex, mayWait: false),
                     _ => null,
                 };
@@ -324,6 +324,10 @@ internal sealed class LockRecognizer
 
     /// <summary>A try-lock waits when it has a timeout argument other than the constant 0.</summary>
     private static bool HasTimeout(IInvocationOperation invocation)
+        => TimeoutArgument(invocation) is { } timeout && !(timeout.ConstantValue.HasValue && timeout.ConstantValue.Value is 0);
+
+    /// <summary>The timeout argument (an int or TimeSpan parameter named like a timeout), if the overload has one.</summary>
+    private static IOperation? TimeoutArgument(IInvocationOperation invocation)
     {
         foreach (var arg in invocation.Arguments)
         {
@@ -333,14 +337,13 @@ internal sealed class LockRecognizer
                 continue;
             }
 
-            var typeName = p.Type.SpecialType == SpecialType.System_Int32 ? "int" : SymbolNames.Qualified(p.Type);
-            if (typeName is "int" or "System.TimeSpan" && p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0 || p.Name == "millisecondsTimeout")
+            bool timeoutType = p.Type.SpecialType == SpecialType.System_Int32 || SymbolNames.Qualified(p.Type) == "System.TimeSpan";
+            if (timeoutType && p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0)
             {
-                var constant = arg.Value.ConstantValue;
-                return !(constant.HasValue && constant.Value is int i && i == 0);
+                return arg.Value;
             }
         }
 
-        return false;
+        return null;
     }
 }

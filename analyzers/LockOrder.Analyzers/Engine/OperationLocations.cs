@@ -12,6 +12,12 @@ internal static class OperationLocations
 
     public static Location Of(SyntaxNode syntax)
     {
+        // The lowered Monitor.Enter/Exit of a lock statement carry the lock expression as their syntax.
+        if (syntax.Parent is LockStatementSyntax owner && owner.Expression == syntax)
+        {
+            syntax = owner;
+        }
+
         switch (syntax)
         {
             case LockStatementSyntax lockStatement:

@@ -39,6 +39,18 @@ public sealed class UnbalancedLockingAnalyzer : LockRuleAnalyzer
             }
         }
 
+        // Held at the exit on every path: a wrapper meant to return holding the lock must be declared as a
+        // primitive (its body is then not analysed). Counting semaphores are often taken here and released
+        // elsewhere by design, so only their inconsistent paths are reported.
+        foreach (var held in body.HeldAtExit)
+        {
+            if (held.Class.Primitive != LockPrimitive.SemaphoreSlim && reportedSites.Add(held.Site))
+            {
+                report(Diagnostic.Create(Rule, OperationLocations.Of(held.Site),
+                    $"{held.Class.Display} is acquired here and still held when {name} returns; release it before returning, or declare {name} as an acquire wrapper in lockorder.json 'primitives'"));
+            }
+        }
+
         foreach (var release in body.Releases)
         {
             if (!release.WasHeld && release.Event.Lock.Class.Primitive != LockPrimitive.SemaphoreSlim)
