@@ -58,17 +58,17 @@ public class DeclaredOrderTests
         => V.WithTable(Header + """
                 void M()
                 {
-                    Monitor.Enter(S);
+                    Monitor.Enter(B);
                     try
                     {
-                        {|LOCK001:Monitor.Enter(B)|};
-                        Monitor.Exit(B);
+                        {|LOCK001:Monitor.Enter(A)|};
+                        Monitor.Exit(A);
                     }
                     finally
                     {
-                        Monitor.Exit(S);
+                        Monitor.Exit(B);
                     }
-                    lock (B) { }
+                    lock (A) { }
                 }
             }
             """, Tables.ABS);
@@ -188,6 +188,19 @@ public class DeclaredOrderTests
                     }
                 done:
                     lock (A) { }
+                }
+            }
+            """, Tables.ABS);
+
+    [Fact]
+    public Task Edge_SleepingLockUnderSpinlockIsLock002sNotReportedTwice()
+        => V.WithTable(Header + """
+                void M()
+                {
+                    lock (S)
+                    {
+                        lock (B) { }
+                    }
                 }
             }
             """, Tables.ABS);

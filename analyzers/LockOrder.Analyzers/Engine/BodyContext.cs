@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -65,6 +66,80 @@ internal sealed class BodyContext
                     op = captured;
                     continue;
                 case ILocalReferenceOperation local when AssignedOnce(local.Local) is { } value && IsStableLockSource(value):
+                    op = value;
+                    continue;
+            }
+
+            break;
+        }
+
+        return op;
+    }
+
+    /// <summary>What a call may invoke through delegates (see <see cref="CallTargets"/>).</summary>
+    public CallTargets TargetsOf(IInvocationOperation invocation)
+    {
+        IMethodSymbol? invoked = null;
+        int invokedParameter = -1;
+        if (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is not null)
+        {
+            var receiver = UnwrapValue(invocation.Instance);
+            invoked = DelegateTarget(receiver);
+            invokedParameter = OwnParameter(receiver);
+        }
+
+        var arguments = ImmutableArray.CreateBuilder<DelegateArgument>();
+        var forwarded = ImmutableArray.CreateBuilder<(int, int)>();
+        foreach (var argument in invocation.Arguments)
+        {
+            if (argument.Parameter is null || argument.Parameter.Type.TypeKind != TypeKind.Delegate)
+            {
+                continue;
+            }
+
+            var value = UnwrapValue(argument.Value);
+            if (DelegateTarget(value) is { } target)
+            {
+                arguments.Add(new DelegateArgument(argument.Parameter.Ordinal, target, argument.Value));
+            }
+            else if (OwnParameter(value) is int own and >= 0)
+            {
+                forwarded.Add((argument.Parameter.Ordinal, own));
+            }
+        }
+
+        return invoked is null && invokedParameter < 0 && arguments.Count == 0 && forwarded.Count == 0
+            ? CallTargets.None
+            : new CallTargets(invoked, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable());
+    }
+
+    private static IMethodSymbol? DelegateTarget(IOperation value) => value switch
+    {
+        IDelegateCreationOperation { Target: IMethodReferenceOperation method } => method.Method,
+        IDelegateCreationOperation { Target: IFlowAnonymousFunctionOperation lambda } => lambda.Symbol,
+        IDelegateCreationOperation { Target: IAnonymousFunctionOperation lambda } => lambda.Symbol,
+        IMethodReferenceOperation method => method.Method,
+        _ => null,
+    };
+
+    private int OwnParameter(IOperation value)
+        => value is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, Owner) ? p.Parameter.Ordinal : -1;
+
+    /// <summary>Strips conversions and flow captures and follows any local assigned once.</summary>
+    private IOperation UnwrapValue(IOperation operation)
+    {
+        var op = operation;
+        for (int depth = 0; depth < 16; depth++)
+        {
+            switch (op)
+            {
+                case IConversionOperation conversion:
+                    op = conversion.Operand;
+                    continue;
+                case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
+                    op = captured;
+                    continue;
+                case ILocalReferenceOperation local when AssignedOnce(local.Local) is { } value:
                     op = value;
                     continue;
             }

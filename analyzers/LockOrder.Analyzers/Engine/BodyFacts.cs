@@ -35,16 +35,59 @@ internal sealed class ReleaseFact
     public IOperation Operation { get; }
 }
 
+/// <summary>A delegate passed as an argument: parameter ordinal, the method or lambda it denotes, and where.</summary>
+internal sealed class DelegateArgument
+{
+    public DelegateArgument(int ordinal, IMethodSymbol target, IOperation argument)
+    {
+        Ordinal = ordinal;
+        Target = target;
+        Argument = argument;
+    }
+
+    public int Ordinal { get; }
+    public IMethodSymbol Target { get; }
+    public IOperation Argument { get; }
+}
+
+/// <summary>What a call may run besides its target: the lambda or method a delegate invocation calls, a
+/// parameter of the enclosing body it invokes, delegates passed as arguments, parameters passed on.</summary>
+internal sealed class CallTargets
+{
+    public static readonly CallTargets None = new(null, -1, ImmutableArray<DelegateArgument>.Empty, ImmutableArray<(int, int)>.Empty);
+
+    public CallTargets(IMethodSymbol? invokedDelegate, int invokedParameter, ImmutableArray<DelegateArgument> delegateArguments, ImmutableArray<(int Ordinal, int CallerParameter)> forwardedParameters)
+    {
+        InvokedDelegate = invokedDelegate;
+        InvokedParameter = invokedParameter;
+        DelegateArguments = delegateArguments;
+        ForwardedParameters = forwardedParameters;
+    }
+
+    /// <summary>For <c>d()</c>: the lambda, local function or method <c>d</c> is known to hold.</summary>
+    public IMethodSymbol? InvokedDelegate { get; }
+
+    /// <summary>For <c>p()</c> where p is a parameter of the body: its ordinal, else -1.</summary>
+    public int InvokedParameter { get; }
+    public ImmutableArray<DelegateArgument> DelegateArguments { get; }
+
+    /// <summary>Delegate parameters of the body passed on: (argument ordinal in the call, parameter ordinal in the body).</summary>
+    public ImmutableArray<(int Ordinal, int CallerParameter)> ForwardedParameters { get; }
+}
+
 /// <summary>A call (method, property accessor, constructor) and the locks held around it.</summary>
 internal sealed class CallFact
 {
-    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking)
+    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking, CallTargets? targets = null)
     {
         Operation = operation;
         Target = target;
         Held = held;
         Blocking = blocking;
+        Targets = targets ?? CallTargets.None;
     }
+
+    public CallTargets Targets { get; }
 
     public IOperation Operation { get; }
     public IMethodSymbol? Target { get; }

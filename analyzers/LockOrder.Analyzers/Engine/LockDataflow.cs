@@ -370,7 +370,7 @@ internal sealed class LockDataflow
                     return Apply(lockEvent, invocation, state);
                 }
 
-                RecordCall(invocation, invocation.TargetMethod, state, _catalog.Blocking(invocation));
+                RecordCall(invocation, invocation.TargetMethod, state, _catalog.Blocking(invocation), _recording ? _body.TargetsOf(invocation) : null);
                 return state;
 
             case IPropertyReferenceOperation property:
@@ -579,7 +579,7 @@ internal sealed class LockDataflow
             : new AcquireFact(lockEvent, state.Held, invocation);
     }
 
-    private void RecordCall(IOperation op, IMethodSymbol? target, LockState state, string? blocking)
+    private void RecordCall(IOperation op, IMethodSymbol? target, LockState state, string? blocking, CallTargets? targets = null)
     {
         if (!_recording)
         {
@@ -587,8 +587,8 @@ internal sealed class LockDataflow
         }
 
         _calls[op] = _calls.TryGetValue(op, out var existing)
-            ? new CallFact(op, target, Intersect(existing.Held, state.Held), blocking)
-            : new CallFact(op, target, state.Held, blocking);
+            ? new CallFact(op, target, Intersect(existing.Held, state.Held), blocking, existing.Targets)
+            : new CallFact(op, target, state.Held, blocking, targets);
     }
 
     private void RecordAwait(IAwaitOperation op, LockState state)

@@ -24,6 +24,7 @@ internal sealed class LockModel
     private static readonly ConditionalWeakTable<Compilation, LockModel> Models = new();
 
     private readonly ConcurrentDictionary<ISymbol, Lazy<MethodFacts>> _facts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, BodyFacts> _bodies = new(SymbolEqualityComparer.Default);
     private readonly Lazy<ImmutableArray<TableProblem>> _bindingProblems;
     private int _bodiesAnalyzed;
 
@@ -36,7 +37,11 @@ internal sealed class LockModel
         Recognizer = new LockRecognizer(Table);
         Catalog = new BlockingCatalog(Table);
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
+        Summaries = new SummaryStore(this);
     }
+
+    /// <summary>Method summaries for the across-calls checks, built from the same facts.</summary>
+    public SummaryStore Summaries { get; }
 
     public Compilation Compilation { get; }
     public AdditionalText? TableFile { get; }
@@ -106,8 +111,48 @@ internal sealed class LockModel
         }
 
         Interlocked.Increment(ref _bodiesAnalyzed);
-        return new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
+        var facts = new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
+        foreach (var body in facts.Bodies)
+        {
+            _bodies.TryAdd(BodyKey(body.Owner), body);
+        }
+
+        return facts;
     }
+
+    /// <summary>The facts of one body by its symbol: a method, accessor, constructor, lambda or local function.
+    /// Null for methods without source, abstract methods and declared primitives.</summary>
+    public BodyFacts? BodyOf(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var key = BodyKey(method);
+        if (_bodies.TryGetValue(key, out var body))
+        {
+            return body;
+        }
+
+        // Lambdas and local functions are analysed with the member that contains them.
+        ISymbol container = method;
+        while (container is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } nested)
+        {
+            container = nested.ContainingSymbol;
+        }
+
+        if (container is IMethodSymbol member)
+        {
+            member = member.PartialImplementationPart ?? member.OriginalDefinition;
+            if (member.IsAbstract || member.DeclaringSyntaxReferences.Length == 0)
+            {
+                return null;
+            }
+
+            GetFacts(member, null, cancellationToken);
+        }
+
+        return _bodies.TryGetValue(key, out body) ? body : null;
+    }
+
+    private static ISymbol BodyKey(ISymbol symbol)
+        => symbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } method ? method.OriginalDefinition : symbol;
 
     private IOperation? FindRoot(ISymbol owner, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 
@@ -119,8 +120,11 @@ internal sealed class LockTable
         ImmutableArray<PrimitiveDecl> primitives,
         ImmutableArray<Located> blocking,
         ImmutableArray<TableProblem> problems,
-        bool usable)
+        bool usable,
+        ImmutableArray<Located> invokes = default)
     {
+        Invokes = invokes.IsDefault ? ImmutableArray<Located>.Empty : invokes;
+        InvokerNames = new HashSet<string>(Invokes.Select(i => i.Value), System.StringComparer.Ordinal);
         Locks = locks;
         Primitives = primitives;
         Blocking = blocking;
@@ -166,6 +170,11 @@ internal sealed class LockTable
     public ImmutableArray<LockDecl> Locks { get; }
     public ImmutableArray<PrimitiveDecl> Primitives { get; }
     public ImmutableArray<Located> Blocking { get; }
+
+    /// <summary>Methods without source that run their delegate arguments before returning (e.g. a kref put
+    /// that runs its release), in addition to the built-in ones.</summary>
+    public ImmutableArray<Located> Invokes { get; }
+    public IReadOnlyCollection<string> InvokerNames { get; }
 
     /// <summary>Problems found in the file itself (LOCK100, LOCK101, LOCK102, LOCK104).</summary>
     public ImmutableArray<TableProblem> Problems { get; }

@@ -14,7 +14,7 @@ internal static class LockTableLoader
 {
     public const string FileName = "lockorder.json";
 
-    private static readonly string[] TopLevelFields = { "$schema", "locks", "primitives", "blocking" };
+    private static readonly string[] TopLevelFields = { "$schema", "locks", "primitives", "blocking", "invokes" };
     private static readonly string[] LockFields = { "name", "kind", "symbol", "protects", "init", "note", "nestable" };
     private static readonly string[] PrimitiveFields = { "type", "kind", "acquire", "release", "tryAcquire", "reentrant" };
 
@@ -52,13 +52,15 @@ internal static class LockTableLoader
         var primitives = fields.TryGetValue("primitives", out var primNode) ? ReadPrimitives(primNode, problems) : ImmutableArray<PrimitiveDecl>.Empty;
         var blocking = fields.TryGetValue("blocking", out var blockNode) ? ReadStrings(blockNode, "a method name", problems, allowSingle: false) : ImmutableArray<Located>.Empty;
         ReportDuplicates(blocking, "blocking entry", problems);
+        var invokes = fields.TryGetValue("invokes", out var invokesNode) ? ReadStrings(invokesNode, "a method name", problems, allowSingle: false) : ImmutableArray<Located>.Empty;
+        ReportDuplicates(invokes, "invokes entry", problems);
         if (fields.TryGetValue("$schema", out var schema) && schema.Value.Kind != JsonKind.String)
         {
             problems.Add(WrongType(schema, "a string"));
         }
 
         ReportVacuousOrders(locks, problems);
-        return new LockTable(locks, primitives, blocking, problems.ToImmutable(), usable: true);
+        return new LockTable(locks, primitives, blocking, problems.ToImmutable(), usable: true, invokes);
     }
 
     private static LockTable Unusable(ImmutableArray<TableProblem>.Builder problems)

@@ -50,6 +50,11 @@ internal static class TableBinder
             Check(compilation, blocking, s => s is IMethodSymbol or IPropertySymbol, "blocking", "a method", problems);
         }
 
+        foreach (var invoker in table.Invokes)
+        {
+            Check(compilation, invoker, s => s is IMethodSymbol, "invokes", "a method", problems);
+        }
+
         return problems.ToImmutable();
     }
 

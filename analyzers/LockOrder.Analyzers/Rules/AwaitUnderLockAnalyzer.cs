@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Threading;
 using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -14,7 +15,7 @@ public sealed class AwaitUnderLockAnalyzer : LockRuleAnalyzer
     {
     }
 
-    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         foreach (var awaitFact in body.Awaits)
         {

@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -44,7 +46,7 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
                     var facts = model.GetFacts(block.OwningSymbol, first, block.CancellationToken);
                     foreach (var body in facts.Bodies)
                     {
-                        Analyze(model, body, block.ReportDiagnostic);
+                        Analyze(model, body, block.ReportDiagnostic, block.CancellationToken);
                     }
                 }
                 catch (Exception ex) when (!(ex is OperationCanceledException))
@@ -60,5 +62,30 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
     /// <summary>Rules that need the table return false when there is none.</summary>
     private protected virtual bool IsEnabled(LockModel model) => true;
 
-    private protected abstract void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report);
+    private protected abstract void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken);
+
+    /// <summary>Each call made while a lock is held, with every method it may run and that method's summary.</summary>
+    private protected static IEnumerable<(CallFact Call, EffectiveCallee Callee, MethodSummary Summary)> CallsUnderLock(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+    {
+        foreach (var call in body.Calls)
+        {
+            if (call.Held.IsEmpty)
+            {
+                continue;
+            }
+
+            foreach (var callee in model.Summaries.CalleesOf(call, cancellationToken))
+            {
+                yield return (call, callee, model.Summaries.Get(callee.Method, cancellationToken));
+            }
+        }
+    }
+
+    /// <summary>" (via A -> B -> C)" for a finding reached through calls.</summary>
+    private protected static string Via(ImmutableArray<ChainStep> prefix, ImmutableArray<ChainStep> rest)
+        => " (via " + ChainStep.Format(prefix.AddRange(rest)) + ")";
+
+    /// <summary>Where the held lock was taken, then each step of the chain.</summary>
+    private protected static IEnumerable<Location> Steps(HeldLock held, ImmutableArray<ChainStep> prefix, ImmutableArray<ChainStep> rest)
+        => new[] { OperationLocations.Of(held.Site) }.Concat(prefix.Concat(rest).Select(s => s.Location).Where(l => l.IsInSource));
 }

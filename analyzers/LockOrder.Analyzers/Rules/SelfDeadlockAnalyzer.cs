@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using LockOrder.Engine;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
@@ -7,7 +9,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LockOrder.Rules;
 
-/// <summary>LOCK003: a non-reentrant lock class acquired while already held.</summary>
+/// <summary>LOCK003: a non-reentrant lock class acquired while already held, here or in a callee.</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
 {
@@ -15,7 +17,7 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
     {
     }
 
-    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         foreach (var acquisition in body.Acquisitions)
         {
@@ -30,6 +32,26 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
             {
                 report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), new[] { OperationLocations.Of(held.Site) },
                     taken.Display, "", Describe(taken)));
+            }
+        }
+
+        var reported = new HashSet<(IOperation, LockClass)>();
+        foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
+        {
+            foreach (var acquire in summary.Acquires)
+            {
+                var taken = acquire.Class;
+                if (acquire.IsTry || taken.Reentrant || summary.ReleasesUnheld.Contains(taken))
+                {
+                    continue;
+                }
+
+                var held = call.Held.FirstOrDefault(h => ReferenceEquals(h.Class, taken));
+                if (held is not null && reported.Add((call.Operation, taken)))
+                {
+                    report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, callee.Prefix, acquire.Chain),
+                        taken.Display, Via(callee.Prefix, acquire.Chain), Describe(taken)));
+                }
             }
         }
     }

@@ -1,5 +1,8 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
+using System.Threading;
 using LockOrder.Engine;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
@@ -7,7 +10,10 @@ using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LockOrder.Rules;
 
-/// <summary>LOCK002: a call that may block or sleep, or a sleeping lock acquired, while a spinlock is held.</summary>
+/// <summary>
+/// LOCK002: a call that may block or sleep, or a sleeping lock acquired, while a spinlock is held; also when
+/// the sleep happens inside a callee or a release callback, reported at the call with the path.
+/// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
 {
@@ -15,13 +21,14 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
     {
     }
 
-    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         foreach (var call in body.Calls)
         {
             if (call.Blocking is not null && InnermostSpinlock(call.Held) is { } spin)
             {
-                Report(report, call.Operation, $"'{call.Blocking}'", spin);
+                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), new[] { OperationLocations.Of(spin.Site) },
+                    $"'{call.Blocking}'", spin.Class.Display, "", spin.Class.Display));
             }
         }
 
@@ -30,14 +37,21 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
             var taken = acquisition.Lock.Class;
             if (acquisition.Event.MayWait && taken.Kind.MaySleep() && InnermostSpinlock(acquisition.HeldBefore) is { } spin)
             {
-                Report(report, acquisition.Operation, $"acquiring {taken.Kind.Name()} {taken.Display}", spin);
+                report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), new[] { OperationLocations.Of(spin.Site) },
+                    $"acquiring {taken.Kind.Name()} {taken.Display}", spin.Class.Display, "", spin.Class.Display));
+            }
+        }
+
+        var reported = new HashSet<IOperation>();
+        foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
+        {
+            if (call.Blocking is null && summary.MaySleep && InnermostSpinlock(call.Held) is { } spin && reported.Add(call.Operation))
+            {
+                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(spin, callee.Prefix, summary.Sleep),
+                    $"'{callee.Prefix[0].Text}'", spin.Class.Display, Via(callee.Prefix, summary.Sleep), spin.Class.Display));
             }
         }
     }
 
-    private void Report(Action<Diagnostic> report, IOperation at, string what, HeldLock spin)
-        => report(Diagnostic.Create(Rule, OperationLocations.Of(at), new[] { OperationLocations.Of(spin.Site) }, what, spin.Class.Display, "", spin.Class.Display));
-
-    private static HeldLock? InnermostSpinlock(System.Collections.Immutable.ImmutableArray<HeldLock> held)
-        => held.LastOrDefault(h => h.Class.IsSpinlock);
+    private static HeldLock? InnermostSpinlock(ImmutableArray<HeldLock> held) => held.LastOrDefault(h => h.Class.IsSpinlock);
 }

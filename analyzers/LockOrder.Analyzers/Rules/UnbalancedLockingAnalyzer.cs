@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -19,7 +20,7 @@ public sealed class UnbalancedLockingAnalyzer : LockRuleAnalyzer
     {
     }
 
-    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         var reportedSites = new HashSet<IOperation>();
         string name = body.Owner.Name.Length > 0 && !body.Owner.Name.StartsWith("<", StringComparison.Ordinal) ? $"'{body.Owner.Name}'" : "the lambda";

@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -15,7 +16,7 @@ public sealed class UnlistedLockAnalyzer : LockRuleAnalyzer
 
     private protected override bool IsEnabled(LockModel model) => model.HasTable;
 
-    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report)
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         foreach (var acquisition in body.Acquisitions)
         {

@@ -1,0 +1,529 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using LockOrder.Hierarchy;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine;
+
+/// <summary>One step of the path a finding was reached through, shown in messages and as an additional location.</summary>
+internal sealed class ChainStep
+{
+    public ChainStep(string text, Location location)
+    {
+        Text = text;
+        Location = location;
+    }
+
+    public string Text { get; }
+    public Location Location { get; }
+
+    /// <summary>"A -> B -> C", shortening the middle of long chains.</summary>
+    public static string Format(IReadOnlyList<ChainStep> chain)
+    {
+        var texts = chain.Select(s => s.Text).ToList();
+        if (texts.Count > 6)
+        {
+            texts = texts.Take(3).Concat(new[] { "..." }).Concat(texts.Skip(texts.Count - 2)).ToList();
+        }
+
+        return string.Join(" -> ", texts);
+    }
+}
+
+/// <summary>A lock a method may acquire (itself or below), with the path to the acquisition.</summary>
+internal sealed class SummaryAcquire
+{
+    public SummaryAcquire(LockClass lockClass, bool mayWait, bool isTry, ImmutableArray<ChainStep> chain)
+    {
+        Class = lockClass;
+        MayWait = mayWait;
+        IsTry = isTry;
+        Chain = chain;
+    }
+
+    public LockClass Class { get; }
+    public bool MayWait { get; }
+    public bool IsTry { get; }
+    public ImmutableArray<ChainStep> Chain { get; }
+}
+
+/// <summary>What calling a method may do, as far as locks are concerned.</summary>
+internal sealed class MethodSummary
+{
+    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, default, ImmutableHashSet<LockClass>.Empty, ImmutableHashSet<int>.Empty);
+
+    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, ImmutableArray<ChainStep> sleep, ImmutableHashSet<LockClass> releasesUnheld, ImmutableHashSet<int> invokedParameters)
+    {
+        Acquires = acquires;
+        Sleep = sleep;
+        ReleasesUnheld = releasesUnheld;
+        InvokedParameters = invokedParameters;
+    }
+
+    /// <summary>Every lock class it may acquire, each once, with a witness chain.</summary>
+    public ImmutableArray<SummaryAcquire> Acquires { get; }
+
+    /// <summary>A witness chain down to a call that may sleep, or default when it cannot sleep.</summary>
+    public ImmutableArray<ChainStep> Sleep { get; }
+
+    public bool MaySleep => !Sleep.IsDefault;
+
+    /// <summary>Lock classes it releases without having taken them (it drops a lock its caller holds).</summary>
+    public ImmutableHashSet<LockClass> ReleasesUnheld { get; }
+
+    /// <summary>Ordinals of delegate parameters it invokes before returning.</summary>
+    public ImmutableHashSet<int> InvokedParameters { get; }
+
+    public bool SameShape(MethodSummary other)
+        => Acquires.Length == other.Acquires.Length
+           && Acquires.Select(a => a.Class).ToImmutableHashSet().SetEquals(other.Acquires.Select(a => a.Class))
+           && MaySleep == other.MaySleep
+           && ReleasesUnheld.SetEquals(other.ReleasesUnheld)
+           && InvokedParameters.SetEquals(other.InvokedParameters);
+}
+
+/// <summary>A callee a call may run, and the steps that lead to it from the call site.</summary>
+internal readonly struct EffectiveCallee
+{
+    public EffectiveCallee(IMethodSymbol method, ImmutableArray<ChainStep> prefix)
+    {
+        Method = method;
+        Prefix = prefix;
+    }
+
+    public IMethodSymbol Method { get; }
+    public ImmutableArray<ChainStep> Prefix { get; }
+}
+
+/// <summary>
+/// Method summaries, computed on demand from the engine's facts and memoised once per compilation. Recursion
+/// and mutual recursion converge by iterating each strongly connected component of the call graph to a
+/// fixpoint (Tarjan's algorithm, iterative, so deep call chains cannot overflow the stack).
+/// Calls to methods without source use the built-in catalog and the table: they are assumed not to lock,
+/// and to sleep only when listed; they invoke their delegate arguments only when listed as invokers.
+/// </summary>
+internal sealed class SummaryStore
+{
+    // Framework methods that run their delegate arguments before returning.
+    private static readonly HashSet<string> BuiltInInvokers = new(System.StringComparer.Ordinal)
+    {
+        "System.Collections.Generic.List.ForEach",
+        "System.Array.ForEach",
+        "System.Array.Sort",
+        "System.Collections.Generic.List.Sort",
+        "System.Collections.Generic.List.RemoveAll",
+        "System.Collections.Generic.List.Find",
+        "System.Collections.Generic.List.FindAll",
+        "System.Collections.Generic.List.Exists",
+        "System.Collections.Generic.List.TrueForAll",
+        "System.Collections.Concurrent.ConcurrentDictionary.GetOrAdd",
+        "System.Collections.Concurrent.ConcurrentDictionary.AddOrUpdate",
+        "System.Threading.LazyInitializer.EnsureInitialized",
+    };
+
+    private readonly LockModel _model;
+    private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _done = new(SymbolEqualityComparer.Default);
+    private readonly object _gate = new();
+    private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
+
+    public SummaryStore(LockModel model)
+    {
+        _model = model;
+        _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public MethodSummary Get(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        var key = Key(method);
+        if (_done.TryGetValue(key, out var summary))
+        {
+            return summary;
+        }
+
+        lock (_gate)
+        {
+            if (!_done.ContainsKey(key))
+            {
+                Compute(key, cancellationToken);
+            }
+
+            return _done.TryGetValue(key, out summary) ? summary : MethodSummary.Empty;
+        }
+    }
+
+    /// <summary>The methods a call may run: its target (every implementation, for virtual and interface calls),
+    /// the lambda or method a delegate invocation runs, and delegate arguments the target invokes.</summary>
+    public IEnumerable<EffectiveCallee> CalleesOf(CallFact call, CancellationToken cancellationToken)
+    {
+        if (call.Target is not { } target)
+        {
+            yield break;
+        }
+
+        var site = OperationLocations.Of(call.Operation);
+        if (target.MethodKind == MethodKind.DelegateInvoke)
+        {
+            if (call.Targets.InvokedDelegate is { } invoked)
+            {
+                yield return new EffectiveCallee(invoked, ImmutableArray.Create(new ChainStep(Display(invoked), site)));
+            }
+        }
+        else
+        {
+            foreach (var implementation in Implementations(target))
+            {
+                yield return new EffectiveCallee(implementation, ImmutableArray.Create(new ChainStep(Display(implementation), site)));
+            }
+        }
+
+        foreach (var argument in call.Targets.DelegateArguments)
+        {
+            if (Invokes(target, argument.Ordinal, cancellationToken))
+            {
+                yield return new EffectiveCallee(argument.Target, ImmutableArray.Create(
+                    new ChainStep(Display(target), site),
+                    new ChainStep(Display(argument.Target), OperationLocations.Of(argument.Argument))));
+            }
+        }
+    }
+
+    /// <summary>Whether a method runs its delegate parameter before returning.</summary>
+    public bool Invokes(IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
+    {
+        if (HasBody(method))
+        {
+            return Implementations(method).Any(m => HasBody(m) && Get(m, cancellationToken).InvokedParameters.Contains(ordinal));
+        }
+
+        var name = SymbolNames.Member(method.OriginalDefinition);
+        return BuiltInInvokers.Contains(name) || _model.Table.InvokerNames.Contains(name);
+    }
+
+    public static string Display(IMethodSymbol method) => method.MethodKind switch
+    {
+        MethodKind.AnonymousFunction => "lambda at line " + (method.Locations.FirstOrDefault()?.GetLineSpan().StartLinePosition.Line + 1),
+        MethodKind.LocalFunction => method.Name,
+        _ => method.ContainingType.Name + "." + method.Name,
+    };
+
+    private static IMethodSymbol Key(IMethodSymbol method)
+        => method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction ? method : method.OriginalDefinition;
+
+    private bool HasBody(IMethodSymbol method)
+        => !method.IsAbstract && !method.IsExtern && (method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction || method.DeclaringSyntaxReferences.Length > 0);
+
+    private IEnumerable<IMethodSymbol> Implementations(IMethodSymbol target)
+    {
+        var key = target.OriginalDefinition;
+        if (!key.IsAbstract || key.DeclaringSyntaxReferences.Length > 0)
+        {
+            yield return Key(target);
+        }
+
+        if (key.IsVirtual || key.IsAbstract || key.IsOverride || key.ContainingType.TypeKind == TypeKind.Interface)
+        {
+            if (_implementations.Value.TryGetValue(key, out var list))
+            {
+                foreach (var implementation in list)
+                {
+                    yield return implementation;
+                }
+            }
+        }
+    }
+
+    private Dictionary<IMethodSymbol, List<IMethodSymbol>> BuildImplementations()
+    {
+        var map = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        void Add(IMethodSymbol baseMethod, IMethodSymbol implementation)
+        {
+            var key = baseMethod.OriginalDefinition;
+            if (!map.TryGetValue(key, out var list))
+            {
+                map[key] = list = new List<IMethodSymbol>();
+            }
+
+            if (!list.Contains(implementation, SymbolEqualityComparer.Default))
+            {
+                list.Add(implementation);
+            }
+        }
+
+        var types = new Stack<INamespaceOrTypeSymbol>();
+        types.Push(_model.Compilation.Assembly.GlobalNamespace);
+        while (types.Count > 0)
+        {
+            var container = types.Pop();
+            foreach (var member in container.GetMembers())
+            {
+                if (member is INamespaceOrTypeSymbol nested)
+                {
+                    types.Push(nested);
+                }
+            }
+
+            if (container is not INamedTypeSymbol type)
+            {
+                continue;
+            }
+
+            foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+            {
+                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    Add(overridden, method.OriginalDefinition);
+                }
+            }
+
+            foreach (var face in type.AllInterfaces)
+            {
+                foreach (var interfaceMethod in face.GetMembers().OfType<IMethodSymbol>())
+                {
+                    if (type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                        && SymbolEqualityComparer.Default.Equals(implementation.ContainingAssembly, _model.Compilation.Assembly))
+                    {
+                        Add(interfaceMethod, implementation.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return map;
+    }
+
+    // ---- the fixpoint ----------------------------------------------------------------------------------
+
+    private void Compute(IMethodSymbol root, CancellationToken cancellationToken)
+    {
+        foreach (var component in StronglyConnectedComponents(root, cancellationToken))
+        {
+            var working = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
+            foreach (var node in component)
+            {
+                working[node] = MethodSummary.Empty;
+            }
+
+            // Summaries only grow (sets of classes, a sleep witness, invoked parameters), so this converges;
+            // the cap guards against an engine bug.
+            for (int round = 0; round < 64; round++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                bool changed = false;
+                foreach (var node in component)
+                {
+                    var next = Summarize(node, working, cancellationToken);
+                    if (!next.SameShape(working[node]))
+                    {
+                        changed = true;
+                    }
+
+                    working[node] = next;
+                }
+
+                if (!changed || component.Count == 1 && !SelfRecursive(component[0], cancellationToken))
+                {
+                    break;
+                }
+            }
+
+            foreach (var pair in working)
+            {
+                _done[pair.Key] = pair.Value;
+            }
+        }
+    }
+
+    private bool SelfRecursive(IMethodSymbol node, CancellationToken cancellationToken)
+        => Successors(node, cancellationToken).Any(s => SymbolEqualityComparer.Default.Equals(s, node));
+
+    private MethodSummary Summarize(IMethodSymbol node, Dictionary<IMethodSymbol, MethodSummary> working, CancellationToken cancellationToken)
+    {
+        var facts = _model.BodyOf(node, cancellationToken);
+        if (facts is null)
+        {
+            return MethodSummary.Empty;
+        }
+
+        var acquires = new Dictionary<LockClass, SummaryAcquire>();
+        var sleep = default(ImmutableArray<ChainStep>);
+        foreach (var acquisition in facts.Acquisitions)
+        {
+            var site = OperationLocations.Of(acquisition.Operation);
+            var lockClass = acquisition.Lock.Class;
+            if (!acquires.ContainsKey(lockClass))
+            {
+                acquires[lockClass] = new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry,
+                    ImmutableArray.Create(new ChainStep("acquiring " + lockClass.Display, site)));
+            }
+
+            if (sleep.IsDefault && acquisition.Event.MayWait && lockClass.Kind.MaySleep())
+            {
+                sleep = ImmutableArray.Create(new ChainStep("acquiring " + lockClass.Kind.Name() + " " + lockClass.Display, site));
+            }
+        }
+
+        var invoked = ImmutableHashSet.CreateBuilder<int>();
+        foreach (var call in facts.Calls)
+        {
+            if (sleep.IsDefault && call.Blocking is not null)
+            {
+                sleep = ImmutableArray.Create(new ChainStep(call.Blocking, OperationLocations.Of(call.Operation)));
+            }
+
+            if (call.Targets.InvokedParameter >= 0)
+            {
+                invoked.Add(call.Targets.InvokedParameter);
+            }
+
+            if (call.Target is { } target)
+            {
+                foreach (var (ordinal, callerParameter) in call.Targets.ForwardedParameters)
+                {
+                    if (Invokes(target, ordinal, cancellationToken))
+                    {
+                        invoked.Add(callerParameter);
+                    }
+                }
+            }
+
+            foreach (var callee in CalleesOf(call, cancellationToken))
+            {
+                var calleeKey = Key(callee.Method);
+                var summary = working.TryGetValue(calleeKey, out var w) ? w : _done.TryGetValue(calleeKey, out var d) ? d : MethodSummary.Empty;
+                foreach (var acquire in summary.Acquires)
+                {
+                    if (!acquires.ContainsKey(acquire.Class))
+                    {
+                        acquires[acquire.Class] = new SummaryAcquire(acquire.Class, acquire.MayWait, acquire.IsTry, callee.Prefix.AddRange(acquire.Chain));
+                    }
+                }
+
+                if (sleep.IsDefault && summary.MaySleep)
+                {
+                    sleep = callee.Prefix.AddRange(summary.Sleep);
+                }
+            }
+        }
+
+        var releasesUnheld = facts.Releases.Where(r => !r.WasHeld).Select(r => r.Event.Lock.Class).ToImmutableHashSet();
+        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, releasesUnheld, invoked.ToImmutable());
+    }
+
+    private IEnumerable<IMethodSymbol> Successors(IMethodSymbol node, CancellationToken cancellationToken)
+    {
+        var facts = _model.BodyOf(node, cancellationToken);
+        if (facts is null)
+        {
+            yield break;
+        }
+
+        foreach (var call in facts.Calls)
+        {
+            if (call.Target is not { } target)
+            {
+                continue;
+            }
+
+            // The graph over-approximates: every delegate argument is an edge, whether or not it is invoked.
+            if (target.MethodKind == MethodKind.DelegateInvoke)
+            {
+                if (call.Targets.InvokedDelegate is { } invoked && HasBody(invoked))
+                {
+                    yield return Key(invoked);
+                }
+            }
+            else
+            {
+                foreach (var implementation in Implementations(target))
+                {
+                    if (HasBody(implementation))
+                    {
+                        yield return Key(implementation);
+                    }
+                }
+            }
+
+            foreach (var argument in call.Targets.DelegateArguments)
+            {
+                if (HasBody(argument.Target))
+                {
+                    yield return Key(argument.Target);
+                }
+            }
+        }
+    }
+
+    /// <summary>Tarjan's algorithm without recursion, over methods not yet summarised; components come out
+    /// callees first.</summary>
+    private List<List<IMethodSymbol>> StronglyConnectedComponents(IMethodSymbol root, CancellationToken cancellationToken)
+    {
+        var result = new List<List<IMethodSymbol>>();
+        var index = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+        var low = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+        var onStack = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var stack = new Stack<IMethodSymbol>();
+        var work = new Stack<(IMethodSymbol Node, IEnumerator<IMethodSymbol> Successors)>();
+        int counter = 0;
+
+        void Enter(IMethodSymbol node)
+        {
+            index[node] = low[node] = counter++;
+            stack.Push(node);
+            onStack.Add(node);
+            work.Push((node, Successors(node, cancellationToken).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToList().GetEnumerator()));
+        }
+
+        Enter(root);
+        while (work.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (node, successors) = work.Peek();
+            if (successors.MoveNext())
+            {
+                var next = successors.Current;
+                if (_done.ContainsKey(next))
+                {
+                    continue;
+                }
+
+                if (!index.ContainsKey(next))
+                {
+                    Enter(next);
+                }
+                else if (onStack.Contains(next))
+                {
+                    low[node] = System.Math.Min(low[node], index[next]);
+                }
+
+                continue;
+            }
+
+            work.Pop();
+            if (work.Count > 0)
+            {
+                var parent = work.Peek().Node;
+                low[parent] = System.Math.Min(low[parent], low[node]);
+            }
+
+            if (low[node] == index[node])
+            {
+                var component = new List<IMethodSymbol>();
+                IMethodSymbol member;
+                do
+                {
+                    member = stack.Pop();
+                    onStack.Remove(member);
+                    component.Add(member);
+                }
+                while (!SymbolEqualityComparer.Default.Equals(member, node));
+
+                result.Add(component);
+            }
+        }
+
+        return result;
+    }
+}
