@@ -26,6 +26,7 @@ internal sealed class LockModel
     private readonly ConcurrentDictionary<ISymbol, Lazy<MethodFacts>> _facts = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, BodyFacts> _bodies = new(SymbolEqualityComparer.Default);
     private readonly Lazy<ImmutableArray<TableProblem>> _bindingProblems;
+    private readonly ConcurrentDictionary<SyntaxNode, int> _analyzedRoots = new();
     private int _bodiesAnalyzed;
 
     private LockModel(Compilation compilation, AdditionalText? tableFile, SourceText? tableText)
@@ -59,6 +60,12 @@ internal sealed class LockModel
     /// <summary>How many bodies the engine has analysed (a test hook: each body at most once).</summary>
     public int BodiesAnalyzed => Volatile.Read(ref _bodiesAnalyzed);
 
+    /// <summary>How many times each body's syntax was analysed (a test hook: each exactly once).</summary>
+    internal IReadOnlyDictionary<SyntaxNode, int> AnalyzedRoots => _analyzedRoots;
+
+    /// <summary>Raised when a model is created (a test hook, to find the model the driver used).</summary>
+    internal static event Action<LockModel>? Created;
+
     public static LockModel For(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
     {
         if (Models.TryGetValue(compilation, out var existing))
@@ -68,7 +75,12 @@ internal sealed class LockModel
 
         var file = options.AdditionalFiles.FirstOrDefault(f => IsTableFile(f.Path));
         var text = file?.GetText(cancellationToken);
-        return Models.GetValue(compilation, c => new LockModel(c, file, text));
+        return Models.GetValue(compilation, c =>
+        {
+            var model = new LockModel(c, file, text);
+            Created?.Invoke(model);
+            return model;
+        });
     }
 
     /// <summary>The model already built for a compilation, if any (for tests).</summary>
@@ -88,6 +100,7 @@ internal sealed class LockModel
             return MethodFacts.None;
         }
 
+        owner = BodyKey(owner);
         var lazy = _facts.GetOrAdd(owner, _ => new Lazy<MethodFacts>(() => Compute(owner, root, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
@@ -104,13 +117,19 @@ internal sealed class LockModel
     private MethodFacts Compute(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
     {
         root ??= FindRoot(owner, cancellationToken);
+        while (root?.Parent is not null)
+        {
+            root = root.Parent;
+        }
+
         var cfg = root is null ? null : CreateGraph(root, cancellationToken);
-        if (cfg is null)
+        if (root is null || cfg is null)
         {
             return MethodFacts.None;
         }
 
         Interlocked.Increment(ref _bodiesAnalyzed);
+        _analyzedRoots.AddOrUpdate(root.Syntax, 1, (_, n) => n + 1);
         var facts = new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
         foreach (var body in facts.Bodies)
         {
@@ -152,7 +171,9 @@ internal sealed class LockModel
     }
 
     private static ISymbol BodyKey(ISymbol symbol)
-        => symbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } method ? method.OriginalDefinition : symbol;
+        => symbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } method
+            ? (method.PartialImplementationPart ?? method).OriginalDefinition
+            : symbol;
 
     private IOperation? FindRoot(ISymbol owner, CancellationToken cancellationToken)
     {
