@@ -27,7 +27,7 @@ public class UnbalancedTests
                 }
             }
             """,
-            V.Diagnostic("LOCK004").WithSpan(9, 9, 9, 26).WithSpan(8, 5, 12, 6)
+            V.Diagnostic("LOCK004").WithSpan(9, 9, 9, 26).WithSpan(7, 73, 7, 74)
                 .WithMessage("'C._a' is still held when 'M' returns on some paths but not on others; release it on every path, or declare the method as a primitive in lockorder.json if it is meant to return holding the lock"));
 
     [Fact]

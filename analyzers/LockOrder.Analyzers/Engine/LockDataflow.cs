@@ -195,8 +195,9 @@ internal sealed class LockDataflow
         return first is not null ? OperationLocations.Of(first) : OwnerLocation(null);
     }
 
+    /// <summary>The body's name (a method's identifier, a lambda's arrow), else its syntax.</summary>
     private Location OwnerLocation(IOperation? root)
-        => root is not null ? root.Syntax.GetLocation() : _body.Owner.Locations.FirstOrDefault() ?? Location.None;
+        => _body.Owner.Locations.FirstOrDefault(l => l.IsInSource) ?? root?.Syntax.GetLocation() ?? Location.None;
 
     // ---- transfer --------------------------------------------------------------------------------------
 
