@@ -52,6 +52,13 @@ internal static class Descriptors
         "'await' while {0} is held; the continuation may run on another thread or never release it. Release the lock before awaiting, or use SemaphoreSlim.WaitAsync as an async lock.",
         "A thread-affine or synchronously taken lock must not be held across an await.");
 
+    public static readonly DiagnosticDescriptor WaitUnderSleepingLock = Create(
+        RuleIds.WaitUnderSleepingLock, Atomic, DiagnosticSeverity.Warning,
+        "A blocking wait while a sleeping lock is held",
+        "{0} blocks while {1} is held{2}; if what it waits for needs {1}, this deadlocks. Release {1} first, or await instead of blocking.",
+        "Waiting synchronously (Task.Result, Wait(), WaitOne, Thread.Sleep, ...) while holding a mutex-class lock is legal in the kernel but the source of many .NET deadlocks. Off by default; enable it in .editorconfig.",
+        enabledByDefault: false);
+
     public static readonly DiagnosticDescriptor TableUnreadable = Create(
         RuleIds.TableUnreadable, Table, DiagnosticSeverity.Warning,
         "lockorder.json cannot be read",

@@ -59,21 +59,14 @@ public class EngineOnceTests
         LockModel.Created += OnCreated;
         try
         {
-            var tree = CSharpSyntaxTree.ParseText(Source, path: "C.cs");
-            var references = Directory.GetFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
-                .Where(p => Path.GetFileName(p).StartsWith("System.", System.StringComparison.Ordinal) || Path.GetFileName(p) == "netstandard.dll")
-                .Select(p => MetadataReference.CreateFromFile(p));
-            var compilation = CSharpCompilation.Create(assemblyName, new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+            var compilation = RawAnalysis.Compile(Source, assemblyName);
+            var tree = compilation.SyntaxTrees.Single();
             Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-
-            var table = new InMemoryText("lockorder.json", """
+            var diagnostics = await RawAnalysis.Run(compilation, """
                 { "locks": [ { "name": "a", "kind": "mutex", "symbol": "C.A" }, { "name": "b", "kind": "mutex", "symbol": "C.B" } ] }
-                """);
-            var analyzers = ImmutableArray.Create<DiagnosticAnalyzer>(
+                """,
                 new DeclaredOrderAnalyzer(), new SleepInAtomicAnalyzer(), new SelfDeadlockAnalyzer(),
                 new UnbalancedLockingAnalyzer(), new UnlistedLockAnalyzer(), new AwaitUnderLockAnalyzer(), new LockTableAnalyzer());
-            var withAnalyzers = compilation.WithAnalyzers(analyzers, new AnalyzerOptions(ImmutableArray.Create<AdditionalText>(table)));
-            var diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync(CancellationToken.None);
 
             // The analysis really ran across calls: M holds b and reaches a through Helper, Generic and the setter.
             Assert.Contains(diagnostics, d => d.Id == "LOCK001" && d.GetMessage().Contains("via C.Helper", System.StringComparison.Ordinal));
@@ -93,20 +86,5 @@ public class EngineOnceTests
         {
             LockModel.Created -= OnCreated;
         }
-    }
-
-    private sealed class InMemoryText : AdditionalText
-    {
-        private readonly SourceText _text;
-
-        public InMemoryText(string path, string text)
-        {
-            Path = path;
-            _text = SourceText.From(text);
-        }
-
-        public override string Path { get; }
-
-        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 }

@@ -53,12 +53,13 @@ internal sealed class SummaryAcquire
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
 internal sealed class MethodSummary
 {
-    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, default, ImmutableHashSet<LockClass>.Empty, ImmutableHashSet<int>.Empty);
+    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, default, default, ImmutableHashSet<LockClass>.Empty, ImmutableHashSet<int>.Empty);
 
-    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, ImmutableArray<ChainStep> sleep, ImmutableHashSet<LockClass> releasesUnheld, ImmutableHashSet<int> invokedParameters)
+    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, ImmutableArray<ChainStep> sleep, ImmutableArray<ChainStep> wait, ImmutableHashSet<LockClass> releasesUnheld, ImmutableHashSet<int> invokedParameters)
     {
         Acquires = acquires;
         Sleep = sleep;
+        Wait = wait;
         ReleasesUnheld = releasesUnheld;
         InvokedParameters = invokedParameters;
     }
@@ -71,6 +72,9 @@ internal sealed class MethodSummary
 
     public bool MaySleep => !Sleep.IsDefault;
 
+    /// <summary>A witness chain down to a blocking call proper (a wait, I/O, a sleep), not a lock acquisition.</summary>
+    public ImmutableArray<ChainStep> Wait { get; }
+
     /// <summary>Lock classes it releases without having taken them (it drops a lock its caller holds).</summary>
     public ImmutableHashSet<LockClass> ReleasesUnheld { get; }
 
@@ -81,6 +85,7 @@ internal sealed class MethodSummary
         => Acquires.Length == other.Acquires.Length
            && Acquires.Select(a => a.Class).ToImmutableHashSet().SetEquals(other.Acquires.Select(a => a.Class))
            && MaySleep == other.MaySleep
+           && Wait.IsDefault == other.Wait.IsDefault
            && ReleasesUnheld.SetEquals(other.ReleasesUnheld)
            && InvokedParameters.SetEquals(other.InvokedParameters);
 }
@@ -365,12 +370,15 @@ internal sealed class SummaryStore
             }
         }
 
+        var wait = default(ImmutableArray<ChainStep>);
         var invoked = ImmutableHashSet.CreateBuilder<int>();
         foreach (var call in facts.Calls)
         {
-            if (sleep.IsDefault && call.Blocking is not null)
+            if (call.Blocking is not null)
             {
-                sleep = ImmutableArray.Create(new ChainStep(call.Blocking, OperationLocations.Of(call.Operation)));
+                var step = ImmutableArray.Create(new ChainStep(call.Blocking, OperationLocations.Of(call.Operation)));
+                sleep = sleep.IsDefault ? step : sleep;
+                wait = wait.IsDefault ? step : wait;
             }
 
             if (call.Targets.InvokedParameter >= 0)
@@ -405,11 +413,16 @@ internal sealed class SummaryStore
                 {
                     sleep = callee.Prefix.AddRange(summary.Sleep);
                 }
+
+                if (wait.IsDefault && !summary.Wait.IsDefault)
+                {
+                    wait = callee.Prefix.AddRange(summary.Wait);
+                }
             }
         }
 
         var releasesUnheld = facts.Releases.Where(r => !r.WasHeld).Select(r => r.Event.Lock.Class).ToImmutableHashSet();
-        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, releasesUnheld, invoked.ToImmutable());
+        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, releasesUnheld, invoked.ToImmutable());
     }
 
     private IEnumerable<IMethodSymbol> Successors(IMethodSymbol node, CancellationToken cancellationToken)

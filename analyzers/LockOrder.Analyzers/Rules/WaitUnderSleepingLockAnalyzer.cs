@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using LockOrder.Engine;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LockOrder.Rules;
+
+/// <summary>
+/// LOCK009 (opt-in): a blocking wait while a sleeping (mutex-class) lock is held, here or in a callee. Where a
+/// spinlock is also held, LOCK002 reports it instead. Lock acquisitions are not waits for this rule.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class WaitUnderSleepingLockAnalyzer : LockRuleAnalyzer
+{
+    public WaitUnderSleepingLockAnalyzer() : base(Descriptors.WaitUnderSleepingLock)
+    {
+    }
+
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        foreach (var call in body.Calls)
+        {
+            if (call.Blocking is not null && SleepingLockOnly(call.Held) is { } held)
+            {
+                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), new[] { OperationLocations.Of(held.Site) },
+                    $"'{call.Blocking}'", held.Class.Display, ""));
+            }
+        }
+
+        var reported = new HashSet<IOperation>();
+        foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
+        {
+            if (call.Blocking is null && summary.Wait is { IsDefault: false } wait && SleepingLockOnly(call.Held) is { } held && reported.Add(call.Operation))
+            {
+                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, callee.Prefix, wait),
+                    $"'{callee.Prefix[0].Text}'", held.Class.Display, Via(callee.Prefix, wait)));
+            }
+        }
+    }
+
+    private static HeldLock? SleepingLockOnly(ImmutableArray<HeldLock> held)
+        => held.Any(h => h.Class.IsSpinlock) ? null : held.LastOrDefault();
+}

@@ -1,0 +1,46 @@
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace LockOrder.Tests;
+
+/// <summary>Runs analyzers through the plain driver (CompilationWithAnalyzers), which, unlike the test verifier,
+/// honours default severities and lets a test reach the model the driver used.</summary>
+internal static class RawAnalysis
+{
+    public static CSharpCompilation Compile(string source, string assemblyName)
+    {
+        var tree = CSharpSyntaxTree.ParseText(source, path: "C.cs");
+        var references = Directory.GetFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
+            .Where(p => Path.GetFileName(p).StartsWith("System.", System.StringComparison.Ordinal) || Path.GetFileName(p) == "netstandard.dll")
+            .Select(p => MetadataReference.CreateFromFile(p));
+        return CSharpCompilation.Create(assemblyName, new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+    }
+
+    public static Task<ImmutableArray<Diagnostic>> Run(Compilation compilation, string? table, params DiagnosticAnalyzer[] analyzers)
+    {
+        var files = table is null ? ImmutableArray<AdditionalText>.Empty : ImmutableArray.Create<AdditionalText>(new InMemoryText("lockorder.json", table));
+        return compilation.WithAnalyzers(ImmutableArray.Create(analyzers), new AnalyzerOptions(files)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+    }
+
+    private sealed class InMemoryText : AdditionalText
+    {
+        private readonly SourceText _text;
+
+        public InMemoryText(string path, string text)
+        {
+            Path = path;
+            _text = SourceText.From(text);
+        }
+
+        public override string Path { get; }
+
+        public override SourceText GetText(CancellationToken cancellationToken = default) => _text;
+    }
+}
