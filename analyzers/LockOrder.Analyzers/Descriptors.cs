@@ -59,6 +59,12 @@ internal static class Descriptors
         "Waiting synchronously (Task.Result, Wait(), WaitOne, Thread.Sleep, ...) while holding a mutex-class lock is legal in the kernel but the source of many .NET deadlocks. Off by default; enable it in .editorconfig.",
         enabledByDefault: false);
 
+    public static readonly DiagnosticDescriptor HeldWhileFreed = Create(
+        RuleIds.HeldWhileFreed, Balance, DiagnosticSeverity.Warning,
+        "A lock is held while the object that contains it may be freed",
+        "{0} is held while the object that contains it ('{1}') may be freed{2}; a thread waiting for the lock would use freed memory. Release {0} before the object can be freed.",
+        "Freeing an object (a reference put whose release may run, or a method of the table's 'frees' list) while a lock stored in that same object is held is a use-after-free: the unlock, and any waiter, touch freed memory.");
+
     public static readonly DiagnosticDescriptor TableUnreadable = Create(
         RuleIds.TableUnreadable, Table, DiagnosticSeverity.Warning,
         "lockorder.json cannot be read",

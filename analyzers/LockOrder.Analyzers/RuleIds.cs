@@ -10,6 +10,7 @@ internal static class RuleIds
     public const string NotInTable = "LOCK005";
     public const string AwaitUnderLock = "LOCK007";
     public const string WaitUnderSleepingLock = "LOCK009";
+    public const string HeldWhileFreed = "LOCK010";
 
     public const string TableUnreadable = "LOCK100";
     public const string TableInvalidField = "LOCK101";

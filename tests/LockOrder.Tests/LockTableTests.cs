@@ -62,7 +62,7 @@ public class LockTableTests
 
     [Fact]
     public Task L101_UnknownTopLevelField()
-        => V.WithTable(Code, "{ \"locks\": [], \"lock\": [] }", Warn("LOCK101", 1, 16, 1, 22, "unknown field 'lock' in the top level; known fields are '$schema', 'locks', 'primitives', 'blocking', 'invokes'"));
+        => V.WithTable(Code, "{ \"locks\": [], \"lock\": [] }", Warn("LOCK101", 1, 16, 1, 22, "unknown field 'lock' in the top level; known fields are '$schema', 'locks', 'primitives', 'blocking', 'invokes', 'frees'"));
 
     [Fact]
     public Task L101_UnknownLockField()

@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -71,6 +72,48 @@ internal sealed class BodyContext
             }
 
             break;
+        }
+
+        return op;
+    }
+
+    /// <summary>See <see cref="CallFact.ObjectPaths"/>.</summary>
+    public ImmutableArray<string?> ObjectPathsOf(IInvocationOperation invocation)
+    {
+        var paths = ImmutableArray.CreateBuilder<string?>(invocation.Arguments.Length + 2);
+        var receiver = invocation.Instance is null ? null : StripCaptures(invocation.Instance);
+        paths.Add(PathOf(receiver));
+        paths.Add(receiver switch
+        {
+            IFieldReferenceOperation { Field.IsStatic: false } f => PathOf(f.Instance),
+            IPropertyReferenceOperation { Property.IsStatic: false } p => PathOf(p.Instance),
+            _ => null,
+        });
+        foreach (var argument in invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue))
+        {
+            paths.Add(PathOf(argument.Value));
+        }
+
+        return paths.MoveToImmutable();
+    }
+
+    private IOperation StripCaptures(IOperation operation)
+    {
+        var op = operation;
+        for (int depth = 0; depth < 16; depth++)
+        {
+            if (op is IConversionOperation conversion)
+            {
+                op = conversion.Operand;
+            }
+            else if (op is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var captured))
+            {
+                op = captured;
+            }
+            else
+            {
+                break;
+            }
         }
 
         return op;

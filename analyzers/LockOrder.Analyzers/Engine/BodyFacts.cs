@@ -78,8 +78,9 @@ internal sealed class CallTargets
 /// <summary>A call (method, property accessor, constructor) and the locks held around it.</summary>
 internal sealed class CallFact
 {
-    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking, CallTargets? targets = null)
+    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking, CallTargets? targets = null, ImmutableArray<string?> objectPaths = default)
     {
+        ObjectPaths = objectPaths.IsDefault ? ImmutableArray<string?>.Empty : objectPaths;
         Operation = operation;
         Target = target;
         Held = held;
@@ -88,6 +89,10 @@ internal sealed class CallFact
     }
 
     public CallTargets Targets { get; }
+
+    /// <summary>Access paths of the objects the call works on: index 0 the receiver (null when static or
+    /// unknown), index 1 the receiver's owner when the receiver is a member, then one per argument.</summary>
+    public ImmutableArray<string?> ObjectPaths { get; }
 
     public IOperation Operation { get; }
     public IMethodSymbol? Target { get; }

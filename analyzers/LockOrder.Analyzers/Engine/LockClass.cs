@@ -92,5 +92,7 @@ internal sealed class HeldLock
 
     public HeldLock WithCount(int count) => new(Class, Instance, count, AcquiredAsync, Site);
 
+    public HeldLock WithInstance(string? instance) => new(Class, instance, Count, AcquiredAsync, Site);
+
     public override string ToString() => Class.Display + (Instance is null ? "" : "@" + Instance) + (Count > 1 ? "x" + Count : "");
 }

@@ -341,6 +341,19 @@ internal sealed class LockDataflow
 
     // ---- operations ------------------------------------------------------------------------------------
 
+    /// <summary>A held lock named through a local or parameter that is assigned again no longer denotes the
+    /// object that variable now holds: its access path becomes stale (it still counts as held).</summary>
+    private static LockState StaleAfterReassignment(LockState state, string variable)
+    {
+        if (!state.Held.Any(h => h.Instance is { } i && (i == variable || i.StartsWith(variable + ".", System.StringComparison.Ordinal))))
+        {
+            return state;
+        }
+
+        return state.WithHeld(state.Held.Select(h => h.Instance is { } i && (i == variable || i.StartsWith(variable + ".", System.StringComparison.Ordinal))
+            ? h.WithInstance("stale:" + i) : h).ToImmutableArray());
+    }
+
     private LockState Visit(IOperation op, LockState state)
     {
         switch (op)
@@ -371,7 +384,11 @@ internal sealed class LockDataflow
                     return Apply(lockEvent, invocation, state);
                 }
 
-                RecordCall(invocation, invocation.TargetMethod, state, _catalog.Blocking(invocation), _recording ? _body.TargetsOf(invocation) : null);
+                if (_recording)
+                {
+                    RecordCall(invocation, invocation.TargetMethod, state, _catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectPathsOf(invocation));
+                }
+
                 return state;
 
             case IPropertyReferenceOperation property:
@@ -395,7 +412,11 @@ internal sealed class LockDataflow
                     guards = guards.Remove(Strip(assign.Value)).SetItem(local.Local, pending);
                 }
 
-                return guards == state.Guards ? state : state.WithGuards(guards);
+                state = StaleAfterReassignment(guards == state.Guards ? state : state.WithGuards(guards), "l:" + local.Local.Name);
+                return state;
+
+            case ISimpleAssignmentOperation { Target: IParameterReferenceOperation parameter }:
+                return StaleAfterReassignment(state, "p:" + parameter.Parameter.Name);
 
             default:
                 return state;
@@ -580,7 +601,7 @@ internal sealed class LockDataflow
             : new AcquireFact(lockEvent, state.Held, invocation);
     }
 
-    private void RecordCall(IOperation op, IMethodSymbol? target, LockState state, string? blocking, CallTargets? targets = null)
+    private void RecordCall(IOperation op, IMethodSymbol? target, LockState state, string? blocking, CallTargets? targets = null, ImmutableArray<string?> objectPaths = default)
     {
         if (!_recording)
         {
@@ -588,8 +609,8 @@ internal sealed class LockDataflow
         }
 
         _calls[op] = _calls.TryGetValue(op, out var existing)
-            ? new CallFact(op, target, Intersect(existing.Held, state.Held), blocking, existing.Targets)
-            : new CallFact(op, target, state.Held, blocking, targets);
+            ? new CallFact(op, target, Intersect(existing.Held, state.Held), blocking, existing.Targets, existing.ObjectPaths)
+            : new CallFact(op, target, state.Held, blocking, targets, objectPaths);
     }
 
     private void RecordAwait(IAwaitOperation op, LockState state)

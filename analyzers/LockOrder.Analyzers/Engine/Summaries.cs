@@ -53,10 +53,11 @@ internal sealed class SummaryAcquire
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
 internal sealed class MethodSummary
 {
-    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, default, default, ImmutableHashSet<LockClass>.Empty, ImmutableHashSet<int>.Empty);
+    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, default, default, ImmutableHashSet<LockClass>.Empty, ImmutableHashSet<int>.Empty, ImmutableDictionary<int, ImmutableArray<ChainStep>>.Empty);
 
-    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, ImmutableArray<ChainStep> sleep, ImmutableArray<ChainStep> wait, ImmutableHashSet<LockClass> releasesUnheld, ImmutableHashSet<int> invokedParameters)
+    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, ImmutableArray<ChainStep> sleep, ImmutableArray<ChainStep> wait, ImmutableHashSet<LockClass> releasesUnheld, ImmutableHashSet<int> invokedParameters, ImmutableDictionary<int, ImmutableArray<ChainStep>> freedParameters)
     {
+        FreedParameters = freedParameters;
         Acquires = acquires;
         Sleep = sleep;
         Wait = wait;
@@ -78,6 +79,9 @@ internal sealed class MethodSummary
     /// <summary>Lock classes it releases without having taken them (it drops a lock its caller holds).</summary>
     public ImmutableHashSet<LockClass> ReleasesUnheld { get; }
 
+    /// <summary>Parameters it may free (ordinal, or -1 for its receiver), each with a witness chain.</summary>
+    public ImmutableDictionary<int, ImmutableArray<ChainStep>> FreedParameters { get; }
+
     /// <summary>Ordinals of delegate parameters it invokes before returning.</summary>
     public ImmutableHashSet<int> InvokedParameters { get; }
 
@@ -87,7 +91,8 @@ internal sealed class MethodSummary
            && MaySleep == other.MaySleep
            && Wait.IsDefault == other.Wait.IsDefault
            && ReleasesUnheld.SetEquals(other.ReleasesUnheld)
-           && InvokedParameters.SetEquals(other.InvokedParameters);
+           && InvokedParameters.SetEquals(other.InvokedParameters)
+           && FreedParameters.Count == other.FreedParameters.Count;
 }
 
 /// <summary>A callee a call may run, and the steps that lead to it from the call site.</summary>
@@ -193,6 +198,75 @@ internal sealed class SummaryStore
                     new ChainStep(Display(argument.Target), OperationLocations.Of(argument.Argument))));
             }
         }
+    }
+
+    /// <summary>
+    /// The access paths of objects a call may free, each with the chain: a method of the table's 'frees' list
+    /// frees its first argument (static) or its receiver and the receiver's owner (instance); a source method
+    /// frees what its summary says it frees of its parameters.
+    /// </summary>
+    public IEnumerable<(string Path, ImmutableArray<ChainStep> Chain)> FreedBy(CallFact call, CancellationToken cancellationToken)
+    {
+        if (call.Target is not { } target || call.ObjectPaths.IsEmpty)
+        {
+            yield break;
+        }
+
+        var site = OperationLocations.Of(call.Operation);
+        if (IsFreeMethod(target))
+        {
+            var chain = ImmutableArray.Create(new ChainStep(Display(target), site));
+            var paths = target.IsStatic ? new[] { call.ObjectPaths.Length > 2 ? call.ObjectPaths[2] : null } : new[] { call.ObjectPaths[0], call.ObjectPaths[1] };
+            foreach (var path in paths)
+            {
+                if (path is not null)
+                {
+                    yield return (path, chain);
+                }
+            }
+
+            yield break;
+        }
+
+        if (target.MethodKind == MethodKind.DelegateInvoke)
+        {
+            yield break;
+        }
+
+        foreach (var implementation in Implementations(target))
+        {
+            if (!HasBody(implementation))
+            {
+                continue;
+            }
+
+            foreach (var freed in Get(implementation, cancellationToken).FreedParameters)
+            {
+                int index = freed.Key < 0 ? 0 : freed.Key + 2;
+                if (index < call.ObjectPaths.Length && call.ObjectPaths[index] is { } path)
+                {
+                    yield return (path, ImmutableArray.Create(new ChainStep(Display(implementation), site)).AddRange(freed.Value));
+                }
+            }
+        }
+    }
+
+    private bool IsFreeMethod(IMethodSymbol method)
+    {
+        if (_model.Table.FreeNames.Count == 0)
+        {
+            return false;
+        }
+
+        for (var m = method.OriginalDefinition; m is not null; m = m.OverriddenMethod?.OriginalDefinition)
+        {
+            if (_model.Table.FreeNames.Contains(SymbolNames.Member(m)))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Whether a method runs its delegate parameter before returning.</summary>
@@ -421,8 +495,53 @@ internal sealed class SummaryStore
             }
         }
 
+        var freed = ImmutableDictionary.CreateBuilder<int, ImmutableArray<ChainStep>>();
+        if (node.MethodKind is not (MethodKind.AnonymousFunction or MethodKind.LocalFunction))
+        {
+            foreach (var call in facts.Calls)
+            {
+                foreach (var (path, chain) in FreedByWorking(call, working, cancellationToken))
+                {
+                    int ordinal = path == "this" ? -1 : node.Parameters.FirstOrDefault(p => "p:" + p.Name == path)?.Ordinal ?? -2;
+                    if (ordinal >= -1 && !freed.ContainsKey(ordinal))
+                    {
+                        freed[ordinal] = chain;
+                    }
+                }
+            }
+        }
+
         var releasesUnheld = facts.Releases.Where(r => !r.WasHeld).Select(r => r.Event.Lock.Class).ToImmutableHashSet();
-        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, releasesUnheld, invoked.ToImmutable());
+        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, releasesUnheld, invoked.ToImmutable(), freed.ToImmutable());
+    }
+
+    /// <summary><see cref="FreedBy"/> inside the fixpoint: callees of the same component use their working summaries.</summary>
+    private IEnumerable<(string Path, ImmutableArray<ChainStep> Chain)> FreedByWorking(CallFact call, Dictionary<IMethodSymbol, MethodSummary> working, CancellationToken cancellationToken)
+    {
+        if (call.Target is { } target && !IsFreeMethod(target) && target.MethodKind != MethodKind.DelegateInvoke)
+        {
+            var site = OperationLocations.Of(call.Operation);
+            foreach (var implementation in Implementations(target))
+            {
+                var key = Key(implementation);
+                var summary = working.TryGetValue(key, out var w) ? w : _done.TryGetValue(key, out var d) ? d : MethodSummary.Empty;
+                foreach (var freed in summary.FreedParameters)
+                {
+                    int index = freed.Key < 0 ? 0 : freed.Key + 2;
+                    if (index < call.ObjectPaths.Length && call.ObjectPaths[index] is { } path)
+                    {
+                        yield return (path, ImmutableArray.Create(new ChainStep(Display(implementation), site)).AddRange(freed.Value));
+                    }
+                }
+            }
+
+            yield break;
+        }
+
+        foreach (var item in FreedBy(call, cancellationToken))
+        {
+            yield return item;
+        }
     }
 
     private IEnumerable<IMethodSymbol> Successors(IMethodSymbol node, CancellationToken cancellationToken)

@@ -121,8 +121,11 @@ internal sealed class LockTable
         ImmutableArray<Located> blocking,
         ImmutableArray<TableProblem> problems,
         bool usable,
-        ImmutableArray<Located> invokes = default)
+        ImmutableArray<Located> invokes = default,
+        ImmutableArray<Located> frees = default)
     {
+        Frees = frees.IsDefault ? ImmutableArray<Located>.Empty : frees;
+        FreeNames = new HashSet<string>(Frees.Select(i => i.Value), System.StringComparer.Ordinal);
         Invokes = invokes.IsDefault ? ImmutableArray<Located>.Empty : invokes;
         InvokerNames = new HashSet<string>(Invokes.Select(i => i.Value), System.StringComparer.Ordinal);
         Locks = locks;
@@ -175,6 +178,12 @@ internal sealed class LockTable
     /// that runs its release), in addition to the built-in ones.</summary>
     public ImmutableArray<Located> Invokes { get; }
     public IReadOnlyCollection<string> InvokerNames { get; }
+
+    /// <summary>Methods that may free an object: a static method its first argument, an instance method its
+    /// receiver, or, when the receiver is a member of another object (a reference count embedded in its
+    /// owner, as in <c>cfid.Refcount.Put(release)</c>), that owner.</summary>
+    public ImmutableArray<Located> Frees { get; }
+    public IReadOnlyCollection<string> FreeNames { get; }
 
     /// <summary>Problems found in the file itself (LOCK100, LOCK101, LOCK102, LOCK104).</summary>
     public ImmutableArray<TableProblem> Problems { get; }

@@ -14,7 +14,7 @@ internal static class LockTableLoader
 {
     public const string FileName = "lockorder.json";
 
-    private static readonly string[] TopLevelFields = { "$schema", "locks", "primitives", "blocking", "invokes" };
+    private static readonly string[] TopLevelFields = { "$schema", "locks", "primitives", "blocking", "invokes", "frees" };
     private static readonly string[] LockFields = { "name", "kind", "symbol", "protects", "init", "note", "nestable" };
     private static readonly string[] PrimitiveFields = { "type", "kind", "acquire", "release", "tryAcquire", "reentrant" };
 
@@ -54,13 +54,15 @@ internal static class LockTableLoader
         ReportDuplicates(blocking, "blocking entry", problems);
         var invokes = fields.TryGetValue("invokes", out var invokesNode) ? ReadStrings(invokesNode, "a method name", problems, allowSingle: false) : ImmutableArray<Located>.Empty;
         ReportDuplicates(invokes, "invokes entry", problems);
+        var frees = fields.TryGetValue("frees", out var freesNode) ? ReadStrings(freesNode, "a method name", problems, allowSingle: false) : ImmutableArray<Located>.Empty;
+        ReportDuplicates(frees, "frees entry", problems);
         if (fields.TryGetValue("$schema", out var schema) && schema.Value.Kind != JsonKind.String)
         {
             problems.Add(WrongType(schema, "a string"));
         }
 
         ReportVacuousOrders(locks, problems);
-        return new LockTable(locks, primitives, blocking, problems.ToImmutable(), usable: true, invokes);
+        return new LockTable(locks, primitives, blocking, problems.ToImmutable(), usable: true, invokes, frees);
     }
 
     private static LockTable Unusable(ImmutableArray<TableProblem>.Builder problems)

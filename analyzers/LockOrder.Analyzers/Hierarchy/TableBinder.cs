@@ -55,6 +55,11 @@ internal static class TableBinder
             Check(compilation, invoker, s => s is IMethodSymbol, "invokes", "a method", problems);
         }
 
+        foreach (var free in table.Frees)
+        {
+            Check(compilation, free, s => s is IMethodSymbol, "frees", "a method", problems);
+        }
+
         return problems.ToImmutable();
     }
 

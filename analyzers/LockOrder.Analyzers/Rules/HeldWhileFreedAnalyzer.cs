@@ -1,0 +1,47 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using LockOrder.Engine;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LockOrder.Rules;
+
+/// <summary>
+/// LOCK010: a lock held while the object it is stored in may be freed (a reference put whose release may run,
+/// or a method of the table's 'frees' list, directly or in a callee). The object is matched by access path:
+/// the same local or parameter, or the same field chain from one.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class HeldWhileFreedAnalyzer : LockRuleAnalyzer
+{
+    public HeldWhileFreedAnalyzer() : base(Descriptors.HeldWhileFreed)
+    {
+    }
+
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        foreach (var call in body.Calls)
+        {
+            if (call.Held.IsEmpty)
+            {
+                continue;
+            }
+
+            var reported = new HashSet<HeldLock>();
+            foreach (var (path, chain) in model.Summaries.FreedBy(call, cancellationToken))
+            {
+                foreach (var held in call.Held)
+                {
+                    if (held.Instance == path && reported.Add(held))
+                    {
+                        report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, System.Collections.Immutable.ImmutableArray<ChainStep>.Empty, chain),
+                            held.Class.Display, Describe(path), Via(System.Collections.Immutable.ImmutableArray<ChainStep>.Empty, chain)));
+                    }
+                }
+            }
+        }
+    }
+
+    private static string Describe(string path) => path.StartsWith("p:", StringComparison.Ordinal) || path.StartsWith("l:", StringComparison.Ordinal) ? path.Substring(2) : path;
+}
