@@ -52,6 +52,13 @@ internal static class Descriptors
         "'await' while {0} is held; the continuation may run on another thread or never release it. Release the lock before awaiting, or use SemaphoreSlim.WaitAsync as an async lock.",
         "A thread-affine or synchronously taken lock must not be held across an await.");
 
+    public static readonly DiagnosticDescriptor OrderCycle = Create(
+        RuleIds.OrderCycle, Ordering, DiagnosticSeverity.Warning,
+        "Lock-order cycle inferred from the code",
+        "Lock-order cycle {0}: {1}. Unsafe interleaving: {2}. Take these locks in one order everywhere (and declare it in lockorder.json).",
+        "The code takes the same locks in opposite orders on different paths (directly, through calls, release callbacks or lambdas); two threads doing so can deadlock. Found from the whole compilation, like lockdep but at build time and on every path. Locks the table orders are LOCK001's.",
+        customTags: WellKnownDiagnosticTags.CompilationEnd);
+
     public static readonly DiagnosticDescriptor WaitUnderSleepingLock = Create(
         RuleIds.WaitUnderSleepingLock, Atomic, DiagnosticSeverity.Warning,
         "A blocking wait while a sleeping lock is held",
@@ -95,6 +102,6 @@ internal static class Descriptors
         "{0} (row {1}) is a {2} listed below spinlock {3} (row {4}); it can never legally be taken while {3} is held, so this order edge is vacuous",
         "A mutex, rw-semaphore or semaphore below a spinlock-class lock can never be acquired while that spinlock is held (it would sleep in atomic context).");
 
-    private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, string description, bool enabledByDefault = true)
-        => new(id, title, message, category, severity, enabledByDefault, description, HelpLinkBase + id + ".md");
+    private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, string description, bool enabledByDefault = true, params string[] customTags)
+        => new(id, title, message, category, severity, enabledByDefault, description, HelpLinkBase + id + ".md", customTags);
 }

@@ -1,0 +1,114 @@
+using System.Threading.Tasks;
+using Xunit;
+using V = LockOrder.Tests.Verify<LockOrder.Rules.LockCycleAnalyzer>;
+
+namespace LockOrder.Tests;
+
+/// <summary>LOCK008: AB-BA and longer cycles inferred from the code, with no table needed.</summary>
+public class LockCycleTests
+{
+    [Fact]
+    public Task Flagged_IntraMethodABBA_AtBothEdges_WithMessage()
+        => V.Source("""
+            class C
+            {
+                private readonly object _a = new object();
+                private readonly object _b = new object();
+                void One() { lock (_a) { lock (_b) { } } }
+                void Two() { lock (_b) { lock (_a) { } } }
+            }
+            """,
+            V.Diagnostic("LOCK008").WithSpan(5, 30, 5, 39).WithSpan(6, 30, 6, 39).WithSpan(5, 18, 5, 27)
+                .WithMessage("Lock-order cycle 'C._a' -> 'C._b' -> 'C._a': here 'C._b' is acquired while 'C._a' is held; at C.cs(6) 'C._a' is acquired while 'C._b' is held. Unsafe interleaving: thread 1 holds 'C._a' and waits for 'C._b'; thread 2 holds 'C._b' and waits for 'C._a'. Take these locks in one order everywhere (and declare it in lockorder.json).".Replace("C.cs", "Test0.cs", System.StringComparison.Ordinal)),
+            V.Diagnostic("LOCK008").WithSpan(6, 30, 6, 39).WithSpan(5, 30, 5, 39).WithSpan(6, 18, 6, 27).WithArguments(
+                "'C._a' -> 'C._b' -> 'C._a'",
+                "here 'C._a' is acquired while 'C._b' is held; at Test0.cs(5) 'C._b' is acquired while 'C._a' is held",
+                "thread 1 holds 'C._a' and waits for 'C._b'; thread 2 holds 'C._b' and waits for 'C._a'"));
+
+    [Fact]
+    public Task Flagged_OneCallDeep_AcrossTwoClasses_StaticLocks()
+        => V.Source("""
+            static class Registry
+            {
+                public static readonly object Gate = new object();
+                public static void Touch(Cache c) { lock (Gate) { c.Fill(); } }
+            }
+            class Cache
+            {
+                private readonly object _gate = new object();
+                public void Fill() { lock (_gate) { } }
+                public void Evict() { lock (_gate) { {|LOCK008:Registry.Touch(this)|}; } }
+            }
+            """.Replace("{ lock (Gate) { c.Fill(); } }", "{ lock (Gate) { {|LOCK008:c.Fill()|}; } }", System.StringComparison.Ordinal));
+
+    [Fact]
+    public Task Flagged_ThreeLockCycle()
+        => V.Source("""
+            class C
+            {
+                private readonly object _a = new object(), _b = new object(), _c = new object();
+                void AB() { lock (_a) { {|LOCK008:lock (_b)|} { } } }
+                void BC() { lock (_b) { {|LOCK008:lock (_c)|} { } } }
+                void CA() { lock (_c) { {|LOCK008:lock (_a)|} { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_ThroughALambdaRunUnderTheLock()
+        => V.Source("""
+            using System.Collections.Generic;
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                void One(List<int> items) { lock (_a) { {|LOCK008:items.ForEach(i => { lock (_b) { } })|}; } }
+                void Two() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Clean_ConsistentOrder_DeferredSide_TryLock()
+        => V.Source("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                void One() { lock (_a) { lock (_b) { } } }
+                void Same() { lock (_a) { lock (_b) { } } }
+                void Deferred() { lock (_b) { Task.Run(() => { lock (_a) { } }); } }
+                void Try()
+                {
+                    lock (_b)
+                    {
+                        if (Monitor.TryEnter(_a)) { Monitor.Exit(_a); }
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task DeclaredLocksAreLock001s_UndeclaredPartnerIsLock008s()
+        => V.WithTable("""
+            class C
+            {
+                public static readonly object A = new object();
+                public static readonly object B = new object();
+                private readonly object _u = new object();
+                void One() { lock (A) { lock (B) { } } }
+                void Two() { lock (B) { lock (A) { } } }
+                void Three() { lock (A) { {|LOCK008:lock (_u)|} { } } }
+                void Four() { lock (_u) { {|LOCK008:lock (A)|} { } } }
+            }
+            """, Tables.ABS);
+
+    [Fact]
+    public Task SameClassTwoInstances_IsNotACycle()
+        => V.Source("""
+            class Node
+            {
+                private readonly object _gate = new object();
+                public Node? Child;
+                void Walk() { lock (_gate) { if (Child is not null) lock (Child._gate) { } } }
+            }
+            """);
+}
