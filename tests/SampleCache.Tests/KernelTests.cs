@@ -95,23 +95,37 @@ public sealed class KernelTests
     [Fact]
     public void WorkQueueRunsOnWorkersAndFlushWaits()
     {
-        using var wq = new WorkQueue("test_wq", 2);
+        using var wq = new WorkQueue("test_wq", 1);
+        using var gate = new ManualResetEventSlim(false);
         int ran = 0;
         int caller = Environment.CurrentManagedThreadId;
         int ranOn = caller;
-        using var gate = new ManualResetEventSlim(false);
+        var blocker = new WorkItem(() => gate.Wait());
         var w = new WorkItem(() =>
         {
-            gate.Wait();
             ranOn = Environment.CurrentManagedThreadId;
             Interlocked.Increment(ref ran);
         });
-        Assert.True(wq.Queue(w));
-        Assert.False(wq.Queue(w)); // already pending (or running and not yet re-queued)
-        gate.Set();
+        try
+        {
+            Assert.True(wq.Queue(blocker)); // occupies the only worker until the gate opens
+            Assert.True(wq.Queue(w));
+            Assert.False(wq.Queue(w)); // still pending behind the blocker
+            Assert.True(w.IsPending);
+            Assert.Equal(0, ran);     // never run inline
+        }
+        finally
+        {
+            gate.Set();
+        }
+
         wq.Flush();
         Assert.Equal(1, ran);
         Assert.NotEqual(caller, ranOn);
+        Assert.False(w.IsPending);
+        Assert.True(wq.Queue(w)); // can be queued again once it ran
+        wq.Flush();
+        Assert.Equal(2, ran);
     }
 
     [Fact]
@@ -131,7 +145,9 @@ public sealed class KernelTests
         Assert.Equal(1, ran);
 
         Assert.True(dw.Queue(wq, 5));
-        Assert.True(dw.CancelSync());
+        dw.CancelSync();
+        Assert.False(dw.IsPending);
+        Assert.Equal(0, clock.ArmedTimers);
         clock.Advance(10);
         wq.Flush();
         Assert.Equal(1, ran);
