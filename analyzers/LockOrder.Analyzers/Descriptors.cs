@@ -46,6 +46,12 @@ internal static class Descriptors
         "{0} is acquired here but no row of lockorder.json binds it; add a row in its place in the order, with its symbol",
         "Every lock should have a row in the table, so that its order against the others is declared and checked.");
 
+    public static readonly DiagnosticDescriptor Unprotected = Create(
+        RuleIds.Unprotected, Balance, DiagnosticSeverity.Warning,
+        "A member used without the lock that protects it",
+        "'{0}' is {1} without {2}, which the table says protects it{3}; take {2} around the access",
+        "The table's 'protects' column: a listed member is read or written only with its lock held. Constructors, the lock's 'init' functions and release callbacks are exempt, and so is a method every caller of which holds the lock.");
+
     public static readonly DiagnosticDescriptor AwaitUnderLock = Create(
         RuleIds.AwaitUnderLock, Async, DiagnosticSeverity.Warning,
         "'await' while a lock is held",

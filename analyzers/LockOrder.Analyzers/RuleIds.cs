@@ -8,6 +8,7 @@ internal static class RuleIds
     public const string SelfDeadlock = "LOCK003";
     public const string Unbalanced = "LOCK004";
     public const string NotInTable = "LOCK005";
+    public const string Unprotected = "LOCK006";
     public const string AwaitUnderLock = "LOCK007";
     public const string OrderCycle = "LOCK008";
     public const string WaitUnderSleepingLock = "LOCK009";

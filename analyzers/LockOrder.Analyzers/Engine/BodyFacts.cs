@@ -102,6 +102,25 @@ internal sealed class CallFact
     public string? Blocking { get; }
 }
 
+/// <summary>A read or write of a member the table says a lock protects, and the locks held there.</summary>
+internal sealed class AccessFact
+{
+    public AccessFact(ISymbol member, LockOrder.Hierarchy.LockDecl protectedBy, bool isWrite, ImmutableArray<HeldLock> held, IOperation operation)
+    {
+        Member = member;
+        ProtectedBy = protectedBy;
+        IsWrite = isWrite;
+        Held = held;
+        Operation = operation;
+    }
+
+    public ISymbol Member { get; }
+    public LockOrder.Hierarchy.LockDecl ProtectedBy { get; }
+    public bool IsWrite { get; }
+    public ImmutableArray<HeldLock> Held { get; }
+    public IOperation Operation { get; }
+}
+
 /// <summary>An await and the locks held across it.</summary>
 internal sealed class AwaitFact
 {
@@ -145,8 +164,10 @@ internal sealed class BodyFacts
         ImmutableArray<AwaitFact> awaits,
         ImmutableArray<MergeFact> merges,
         ImmutableArray<HeldLock> heldAtExit,
-        bool exitReachable)
+        bool exitReachable,
+        ImmutableArray<AccessFact> accesses = default)
     {
+        Accesses = accesses.IsDefault ? ImmutableArray<AccessFact>.Empty : accesses;
         Owner = owner;
         Root = root;
         Acquisitions = acquisitions;
@@ -166,6 +187,9 @@ internal sealed class BodyFacts
     public ImmutableArray<CallFact> Calls { get; }
     public ImmutableArray<AwaitFact> Awaits { get; }
     public ImmutableArray<MergeFact> Merges { get; }
+
+    /// <summary>Reads and writes of members listed in the table's 'protects'.</summary>
+    public ImmutableArray<AccessFact> Accesses { get; }
 
     /// <summary>Locks held on every path that reaches the normal exit.</summary>
     public ImmutableArray<HeldLock> HeldAtExit { get; }

@@ -39,6 +39,7 @@ internal sealed class LockDataflow
     private readonly Dictionary<IOperation, ReleaseFact> _releases = new();
     private readonly Dictionary<IOperation, CallFact> _calls = new();
     private readonly Dictionary<IOperation, AwaitFact> _awaits = new();
+    private readonly Dictionary<IOperation, AccessFact> _accesses = new();
     private readonly Dictionary<Node, List<LockState>> _incoming = new();
     private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
 
@@ -186,7 +187,8 @@ internal sealed class LockDataflow
             _awaits.Values.OrderBy(f => f.Operation.Syntax.SpanStart).ToImmutableArray(),
             merges.ToImmutable(),
             heldAtExit,
-            exitStates.Count > 0);
+            exitStates.Count > 0,
+            _accesses.Values.OrderBy(f => f.Operation.Syntax.SpanStart).ToImmutableArray());
     }
 
     private Location MergeLocation(BasicBlock block)
@@ -391,7 +393,12 @@ internal sealed class LockDataflow
 
                 return state;
 
+            case IFieldReferenceOperation field:
+                RecordAccess(field, field.Field, state);
+                return state;
+
             case IPropertyReferenceOperation property:
+                RecordAccess(property, property.Property, state);
                 var blocking = _catalog.Blocking(property);
                 var accessor = property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property ? property.Property.SetMethod : property.Property.GetMethod;
                 if (blocking is not null || accessor is { DeclaringSyntaxReferences.Length: > 0 })
@@ -599,6 +606,22 @@ internal sealed class LockDataflow
         _acquisitions[invocation] = _acquisitions.TryGetValue(invocation, out var existing)
             ? new AcquireFact(lockEvent, Intersect(existing.HeldBefore, state.Held), invocation)
             : new AcquireFact(lockEvent, state.Held, invocation);
+    }
+
+    private void RecordAccess(IOperation op, ISymbol member, LockState state)
+    {
+        var table = _recognizer.Table;
+        if (!_recording || table.ProtectedBy.Count == 0 || !table.ProtectedBy.TryGetValue(Hierarchy.SymbolNames.Qualified(member.OriginalDefinition), out var decl))
+        {
+            return;
+        }
+
+        bool isWrite = op.Parent is IAssignmentOperation assignment && assignment.Target == op
+            || op.Parent is IIncrementOrDecrementOperation
+            || op.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out };
+        _accesses[op] = _accesses.TryGetValue(op, out var existing)
+            ? new AccessFact(member, decl, isWrite, Intersect(existing.Held, state.Held), op)
+            : new AccessFact(member, decl, isWrite, state.Held, op);
     }
 
     private void RecordCall(IOperation op, IMethodSymbol? target, LockState state, string? blocking, CallTargets? targets = null, ImmutableArray<string?> objectPaths = default)

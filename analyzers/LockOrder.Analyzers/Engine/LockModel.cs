@@ -41,6 +41,18 @@ internal sealed class LockModel
         Summaries = new SummaryStore(this);
     }
 
+    private CallersIndex? _callers;
+    private readonly object _callersGate = new();
+
+    /// <summary>The compilation-wide callers index (analyses every body on first use).</summary>
+    public CallersIndex Callers(CancellationToken cancellationToken)
+    {
+        lock (_callersGate)
+        {
+            return _callers ??= new CallersIndex(this, cancellationToken);
+        }
+    }
+
     /// <summary>Method summaries for the across-calls checks, built from the same facts.</summary>
     public SummaryStore Summaries { get; }
 

@@ -147,6 +147,19 @@ internal sealed class LockTable
         }
 
         BySymbol = bySymbol;
+        var protectedBy = new Dictionary<string, LockDecl>(System.StringComparer.Ordinal);
+        foreach (var decl in locks)
+        {
+            foreach (var member in decl.Protects)
+            {
+                if (!protectedBy.ContainsKey(member.Value))
+                {
+                    protectedBy.Add(member.Value, decl);
+                }
+            }
+        }
+
+        ProtectedBy = protectedBy;
         var blockingSet = new HashSet<string>(System.StringComparer.Ordinal);
         foreach (var b in blocking)
         {
@@ -192,6 +205,9 @@ internal sealed class LockTable
     public bool IsUsable { get; }
 
     public IReadOnlyDictionary<string, LockDecl> BySymbol { get; }
+
+    /// <summary>Member (fully qualified) to the row whose lock protects it.</summary>
+    public IReadOnlyDictionary<string, LockDecl> ProtectedBy { get; }
     public IReadOnlyCollection<string> BlockingNames { get; }
     public IReadOnlyDictionary<string, PrimitiveDecl> PrimitivesByType { get; }
 }

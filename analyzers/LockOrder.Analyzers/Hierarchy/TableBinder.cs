@@ -22,6 +22,16 @@ internal static class TableBinder
                 Check(compilation, symbol, s => s is IFieldSymbol or IPropertySymbol or INamedTypeSymbol,
                     $"'{decl.Name}' (row {decl.Row})", "a field, property or type", problems);
             }
+
+            foreach (var member in decl.Protects)
+            {
+                Check(compilation, member, s => s is IFieldSymbol or IPropertySymbol, $"'{decl.Name}' (row {decl.Row}) protects", "a field or property", problems);
+            }
+
+            foreach (var init in decl.Init)
+            {
+                Check(compilation, init, s => s is IMethodSymbol, $"'{decl.Name}' (row {decl.Row}) init", "a method", problems);
+            }
         }
 
         foreach (var primitive in table.Primitives)
