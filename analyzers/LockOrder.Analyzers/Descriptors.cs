@@ -31,7 +31,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor SelfDeadlock = Create(
         RuleIds.SelfDeadlock, Ordering, DiagnosticSeverity.Warning,
         "A non-reentrant lock acquired while already held",
-        "{0} is acquired while {0} is already held{1}; {2} is not reentrant, so this deadlocks. Release it first or restructure.",
+        "{0} is acquired while {0} is already held{1}; {2}. Release it first or restructure.",
         "Acquiring a non-reentrant lock class (a spinlock, a semaphore, a kernel-style mutex) while it is held deadlocks the thread against itself.");
 
     public static readonly DiagnosticDescriptor Unbalanced = Create(

@@ -42,6 +42,34 @@ public class SelfDeadlockTests
             """, Tables.ABS);
 
     [Fact]
+    public Task Flagged_TwoInstancesOfOneClassNested_UnlessNestable()
+        => V.WithTable("""
+            class Node
+            {
+                private readonly object _gate = new object();
+                public Node? Child;
+                void Walk()
+                {
+                    lock (_gate)
+                    {
+                        if (Child is not null) lock (Child._gate) { }
+                    }
+                }
+            }
+            class Tree
+            {
+                private readonly object _gate = new object();
+                public Tree? Child;
+                void Walk() { lock (_gate) { if (Child is not null) lock (Child._gate) { } } }
+            }
+            """, """
+            { "locks": [ { "name": "node->gate", "kind": "mutex", "symbol": "Node._gate" },
+                         { "name": "tree->gate", "kind": "mutex", "symbol": "Tree._gate", "nestable": true } ] }
+            """,
+            V.Diagnostic("LOCK003").WithSpan(9, 36, 9, 54).WithSpan(7, 9, 7, 21)
+                .WithMessage("'node->gate' (row 1) is acquired while 'node->gate' (row 1) is already held on another instance ('this.Child' while 'this' is held); one lock class nested in itself can deadlock against a thread nesting the other way (mark its row 'nestable' if instances always nest in one order). Release it first or restructure."));
+
+    [Fact]
     public Task Clean_NestedReentrantMonitor()
         => V.Source("""
             using System.Threading;

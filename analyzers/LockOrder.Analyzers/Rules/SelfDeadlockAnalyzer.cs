@@ -22,17 +22,25 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
         foreach (var acquisition in body.Acquisitions)
         {
             var taken = acquisition.Lock.Class;
-            if (acquisition.IsTry || taken.Reentrant)
+            var held = acquisition.IsTry ? null : acquisition.HeldBefore.FirstOrDefault(h => ReferenceEquals(h.Class, taken));
+            if (held is null)
             {
                 continue;
             }
 
-            var held = acquisition.HeldBefore.FirstOrDefault(h => ReferenceEquals(h.Class, taken));
-            if (held is not null)
+            // Two known, different instances of one class (a parent then its child): a recursion question.
+            // Allowed when the table marks the class nestable (lockdep's _nested); otherwise reported even
+            // for a reentrant primitive, since another thread can nest them the other way round.
+            bool otherInstance = held.Instance is { } h && acquisition.Lock.Instance is { } a && h != a
+                && !h.StartsWith("stale:", StringComparison.Ordinal);
+            if (otherInstance ? taken.Decl?.Nestable == true : taken.Reentrant)
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), new[] { OperationLocations.Of(held.Site) },
-                    taken.Display, "", Describe(taken)));
+                continue;
             }
+
+            report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), new[] { OperationLocations.Of(held.Site) },
+                taken.Display, otherInstance ? $" on another instance ('{Path(acquisition.Lock.Instance!)}' while '{Path(held.Instance!)}' is held)" : "",
+                otherInstance ? "one lock class nested in itself can deadlock against a thread nesting the other way (mark its row 'nestable' if instances always nest in one order)" : Describe(taken)));
         }
 
         var reported = new HashSet<(IOperation, LockClass)>();
@@ -56,11 +64,13 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
         }
     }
 
+    private static string Path(string instance) => instance.StartsWith("p:", StringComparison.Ordinal) || instance.StartsWith("l:", StringComparison.Ordinal) ? instance.Substring(2) : instance;
+
     private static string Describe(LockClass lockClass) => lockClass.Primitive switch
     {
         LockPrimitive.SpinLock => "System.Threading.SpinLock",
         LockPrimitive.SemaphoreSlim => "SemaphoreSlim",
         LockPrimitive.ReaderWriterLockSlim => "ReaderWriterLockSlim (without LockRecursionPolicy.SupportsRecursion)",
         _ => "a " + lockClass.Kind.Name(),
-    };
+    } + " is not reentrant, so this deadlocks";
 }
