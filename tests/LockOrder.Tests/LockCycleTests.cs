@@ -66,6 +66,22 @@ public class LockCycleTests
             """);
 
     [Fact]
+    public Task Flagged_ThroughADelegateStoredInAFieldAndInvokedUnderALockElsewhere()
+        => V.Source("""
+            using System;
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                private Action? _onEvict;
+                private Action _onFill = Fill;
+                static void Fill() { }
+                void Register() { _onEvict = () => { lock (_b) { } }; }
+                void Evict() { lock (_a) { _onEvict?{|LOCK008:.Invoke()|}; _onFill(); } }
+                void Other() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+            }
+            """);
+
+    [Fact]
     public Task Clean_ConsistentOrder_DeferredSide_TryLock()
         => V.Source("""
             using System.Threading;

@@ -124,11 +124,18 @@ internal sealed class BodyContext
     {
         IMethodSymbol? invoked = null;
         int invokedParameter = -1;
+        ISymbol? invokedMember = null;
         if (invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invocation.Instance is not null)
         {
             var receiver = UnwrapValue(invocation.Instance);
             invoked = DelegateTarget(receiver);
             invokedParameter = OwnParameter(receiver);
+            invokedMember = receiver switch
+            {
+                IFieldReferenceOperation f => f.Field.OriginalDefinition,
+                IPropertyReferenceOperation p => p.Property.OriginalDefinition,
+                _ => null,
+            };
         }
 
         var arguments = ImmutableArray.CreateBuilder<DelegateArgument>();
@@ -151,9 +158,9 @@ internal sealed class BodyContext
             }
         }
 
-        return invoked is null && invokedParameter < 0 && arguments.Count == 0 && forwarded.Count == 0
+        return invoked is null && invokedParameter < 0 && invokedMember is null && arguments.Count == 0 && forwarded.Count == 0
             ? CallTargets.None
-            : new CallTargets(invoked, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable());
+            : new CallTargets(invoked, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable(), invokedMember);
     }
 
     private static IMethodSymbol? DelegateTarget(IOperation value) => value switch

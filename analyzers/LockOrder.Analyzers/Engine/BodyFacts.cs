@@ -56,8 +56,9 @@ internal sealed class CallTargets
 {
     public static readonly CallTargets None = new(null, -1, ImmutableArray<DelegateArgument>.Empty, ImmutableArray<(int, int)>.Empty);
 
-    public CallTargets(IMethodSymbol? invokedDelegate, int invokedParameter, ImmutableArray<DelegateArgument> delegateArguments, ImmutableArray<(int Ordinal, int CallerParameter)> forwardedParameters)
+    public CallTargets(IMethodSymbol? invokedDelegate, int invokedParameter, ImmutableArray<DelegateArgument> delegateArguments, ImmutableArray<(int Ordinal, int CallerParameter)> forwardedParameters, ISymbol? invokedMember = null)
     {
+        InvokedMember = invokedMember;
         InvokedDelegate = invokedDelegate;
         InvokedParameter = invokedParameter;
         DelegateArguments = delegateArguments;
@@ -66,6 +67,10 @@ internal sealed class CallTargets
 
     /// <summary>For <c>d()</c>: the lambda, local function or method <c>d</c> is known to hold.</summary>
     public IMethodSymbol? InvokedDelegate { get; }
+
+    /// <summary>For <c>_callback()</c>: the delegate-typed field or property invoked (its targets are whatever the
+    /// compilation assigns to it).</summary>
+    public ISymbol? InvokedMember { get; }
 
     /// <summary>For <c>p()</c> where p is a parameter of the body: its ordinal, else -1.</summary>
     public int InvokedParameter { get; }

@@ -138,11 +138,13 @@ internal sealed class SummaryStore
     private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _done = new(SymbolEqualityComparer.Default);
     private readonly object _gate = new();
     private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
+    private readonly System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol Method, Location Where)>>> _storedDelegates;
 
     public SummaryStore(LockModel model)
     {
         _model = model;
         _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
+        _storedDelegates = new System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol, Location)>>>(BuildStoredDelegates, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public MethodSummary Get(IMethodSymbol method, CancellationToken cancellationToken)
@@ -179,6 +181,16 @@ internal sealed class SummaryStore
             if (call.Targets.InvokedDelegate is { } invoked)
             {
                 yield return new EffectiveCallee(invoked, ImmutableArray.Create(new ChainStep(Display(invoked), site)));
+            }
+
+            if (call.Targets.InvokedMember is { } member)
+            {
+                foreach (var (stored, where) in _storedDelegates.Value.TryGetValue(member, out var list) ? list : new List<(IMethodSymbol, Location)>())
+                {
+                    yield return new EffectiveCallee(stored, ImmutableArray.Create(
+                        new ChainStep(member.ContainingType.Name + "." + member.Name, site),
+                        new ChainStep(Display(stored), where)));
+                }
             }
         }
         else
@@ -373,6 +385,69 @@ internal sealed class SummaryStore
         return map;
     }
 
+    /// <summary>
+    /// Lambdas and methods stored in delegate-typed fields and properties anywhere in the compilation
+    /// (assignments, <c>+=</c>, initializers), so that invoking the member calls them. Built once, on the
+    /// first call through such a member, from the syntax trees and the driver's cached semantic models.
+    /// </summary>
+    private Dictionary<ISymbol, List<(IMethodSymbol, Location)>> BuildStoredDelegates()
+    {
+        var map = new Dictionary<ISymbol, List<(IMethodSymbol, Location)>>(SymbolEqualityComparer.Default);
+        foreach (var tree in _model.Compilation.SyntaxTrees)
+        {
+            SemanticModel? semantic = null;
+            foreach (var node in tree.GetRoot().DescendantNodes())
+            {
+                ExpressionSyntaxPair? pair = node switch
+                {
+                    Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax a => new ExpressionSyntaxPair(a.Left, a.Right),
+                    Microsoft.CodeAnalysis.CSharp.Syntax.VariableDeclaratorSyntax { Initializer: { } init, Parent.Parent: Microsoft.CodeAnalysis.CSharp.Syntax.FieldDeclarationSyntax } v => new ExpressionSyntaxPair(v, init.Value),
+                    Microsoft.CodeAnalysis.CSharp.Syntax.PropertyDeclarationSyntax { Initializer: { } init } p => new ExpressionSyntaxPair(p, init.Value),
+                    _ => null,
+                };
+                if (pair is null || !(pair.Value is Microsoft.CodeAnalysis.CSharp.Syntax.LambdaExpressionSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.AnonymousMethodExpressionSyntax
+                    or Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax))
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // One pass over the compilation, on demand; the driver caches semantic models.
+                semantic ??= _model.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                var member = pair.Target is Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax target ? semantic.GetSymbolInfo(target).Symbol : semantic.GetDeclaredSymbol(pair.Target);
+                if (member is not (IFieldSymbol { Type.TypeKind: TypeKind.Delegate } or IPropertySymbol { Type.TypeKind: TypeKind.Delegate }))
+                {
+                    continue;
+                }
+
+                if (semantic.GetSymbolInfo(pair.Value).Symbol is IMethodSymbol stored)
+                {
+                    var key = member.OriginalDefinition;
+                    if (!map.TryGetValue(key, out var list))
+                    {
+                        map[key] = list = new List<(IMethodSymbol, Location)>();
+                    }
+
+                    list.Add((stored, pair.Value.GetLocation()));
+                }
+            }
+        }
+
+        return map;
+    }
+
+    private sealed class ExpressionSyntaxPair
+    {
+        public ExpressionSyntaxPair(SyntaxNode target, Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax value)
+        {
+            Target = target;
+            Value = value;
+        }
+
+        public SyntaxNode Target { get; }
+        public Microsoft.CodeAnalysis.CSharp.Syntax.ExpressionSyntax Value { get; }
+    }
+
     // ---- the fixpoint ----------------------------------------------------------------------------------
 
     private void Compute(IMethodSymbol root, CancellationToken cancellationToken)
@@ -565,6 +640,17 @@ internal sealed class SummaryStore
                 if (call.Targets.InvokedDelegate is { } invoked && HasBody(invoked))
                 {
                     yield return Key(invoked);
+                }
+
+                if (call.Targets.InvokedMember is { } member && _storedDelegates.Value.TryGetValue(member, out var stored))
+                {
+                    foreach (var (method, _) in stored)
+                    {
+                        if (HasBody(method))
+                        {
+                            yield return Key(method);
+                        }
+                    }
                 }
             }
             else
