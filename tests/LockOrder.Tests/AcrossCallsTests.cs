@@ -195,7 +195,23 @@ public class AcrossCallsTests
                     }
                 }
             }
-            """.Replace("DropsThenSleeps();\n", "{|LOCK002:DropsThenSleeps()|};\n", System.StringComparison.Ordinal), Tables.ABS);
+            """, Tables.ABS);
+
+    [Fact]
+    public Task CalleeThatDropsTheCallersLockBeforeTakingAHigherOne_IsClean()
+        => Order.WithTable(Header + """
+                void DropsBThenTakesA() { Monitor.Exit(B); lock (A) { } Monitor.Enter(B); }
+                void TakesAFirst() { lock (A) { } Monitor.Exit(B); Monitor.Enter(B); }
+                void M()
+                {
+                    lock (B)
+                    {
+                        DropsBThenTakesA();
+                        {|LOCK001:TakesAFirst()|};
+                    }
+                }
+            }
+            """, Tables.ABS);
 
     [Fact]
     public Task CalleeTakesAndDropsBeforeCallersLock_IsClean()

@@ -6,8 +6,9 @@ namespace LockOrder.Engine;
 /// <summary>A lock acquisition and what was held just before it.</summary>
 internal sealed class AcquireFact
 {
-    public AcquireFact(LockEvent lockEvent, ImmutableArray<HeldLock> heldBefore, IOperation operation)
+    public AcquireFact(LockEvent lockEvent, ImmutableArray<HeldLock> heldBefore, IOperation operation, ImmutableHashSet<LockClass>? dropped = null)
     {
+        Dropped = dropped ?? ImmutableHashSet<LockClass>.Empty;
         Event = lockEvent;
         HeldBefore = heldBefore;
         Operation = operation;
@@ -18,6 +19,9 @@ internal sealed class AcquireFact
     public bool IsTry => Event.Kind == LockEventKind.TryAcquire;
     public ImmutableArray<HeldLock> HeldBefore { get; }
     public IOperation Operation { get; }
+
+    /// <summary>Caller-held lock classes this body has dropped on every path to here.</summary>
+    public ImmutableHashSet<LockClass> Dropped { get; }
 }
 
 /// <summary>A lock release; <see cref="WasHeld"/> is false when no path shows it held.</summary>
@@ -83,8 +87,9 @@ internal sealed class CallTargets
 /// <summary>A call (method, property accessor, constructor) and the locks held around it.</summary>
 internal sealed class CallFact
 {
-    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking, CallTargets? targets = null, ImmutableArray<string?> objectPaths = default)
+    public CallFact(IOperation operation, IMethodSymbol? target, ImmutableArray<HeldLock> held, string? blocking, CallTargets? targets = null, ImmutableArray<string?> objectPaths = default, ImmutableHashSet<LockClass>? dropped = null)
     {
+        Dropped = dropped ?? ImmutableHashSet<LockClass>.Empty;
         ObjectPaths = objectPaths.IsDefault ? ImmutableArray<string?>.Empty : objectPaths;
         Operation = operation;
         Target = target;
@@ -94,6 +99,9 @@ internal sealed class CallFact
     }
 
     public CallTargets Targets { get; }
+
+    /// <summary>Caller-held lock classes this body has dropped on every path to the call.</summary>
+    public ImmutableHashSet<LockClass> Dropped { get; }
 
     /// <summary>Access paths of the objects the call works on: index 0 the receiver (null when static or
     /// unknown), index 1 the receiver's owner when the receiver is a member, then one per argument.</summary>

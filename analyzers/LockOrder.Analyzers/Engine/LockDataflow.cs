@@ -477,7 +477,7 @@ internal sealed class LockDataflow
                 }
 
                 var guards = lockEvent.RefGuard is null ? state.Guards : state.Guards.SetItem(lockEvent.RefGuard, new Guard(entry, alreadyHeld: true));
-                return new LockState(held, guards);
+                return new LockState(held, guards, state.Dropped.Remove(lockRef.Class));
             }
 
             case LockEventKind.TryAcquire:
@@ -500,7 +500,7 @@ internal sealed class LockDataflow
 
                 if (index < 0)
                 {
-                    return state;
+                    return state.WithDropped(state.Dropped.Add(lockRef.Class));
                 }
 
                 var entry = state.Held[index];
@@ -511,7 +511,7 @@ internal sealed class LockDataflow
 
                 // Once released, a guard no longer says anything about the lock.
                 var stale = state.Guards.Where(g => g.Value.Lock.SameLock(entry)).Select(g => g.Key).ToList();
-                return new LockState(state.Held.RemoveAt(index), stale.Count == 0 ? state.Guards : state.Guards.RemoveRange(stale));
+                return new LockState(state.Held.RemoveAt(index), stale.Count == 0 ? state.Guards : state.Guards.RemoveRange(stale), state.Dropped);
             }
         }
     }
@@ -560,7 +560,7 @@ internal sealed class LockDataflow
         }
 
         var held = IndexOfExact(state, guard.Lock) < 0 ? state.Held.Add(guard.Lock) : state.Held;
-        return new LockState(held, key is ILocalSymbol ? guards.SetItem(key, new Guard(guard.Lock, alreadyHeld: true)) : guards);
+        return new LockState(held, key is ILocalSymbol ? guards.SetItem(key, new Guard(guard.Lock, alreadyHeld: true)) : guards, state.Dropped);
     }
 
     private static int IndexOfExact(LockState state, HeldLock entry)
@@ -604,8 +604,8 @@ internal sealed class LockDataflow
         }
 
         _acquisitions[invocation] = _acquisitions.TryGetValue(invocation, out var existing)
-            ? new AcquireFact(lockEvent, Intersect(existing.HeldBefore, state.Held), invocation)
-            : new AcquireFact(lockEvent, state.Held, invocation);
+            ? new AcquireFact(lockEvent, Intersect(existing.HeldBefore, state.Held), invocation, existing.Dropped.Intersect(state.Dropped))
+            : new AcquireFact(lockEvent, state.Held, invocation, state.Dropped);
     }
 
     private void RecordAccess(IOperation op, ISymbol member, LockState state)
@@ -632,8 +632,8 @@ internal sealed class LockDataflow
         }
 
         _calls[op] = _calls.TryGetValue(op, out var existing)
-            ? new CallFact(op, target, Intersect(existing.Held, state.Held), blocking, existing.Targets, existing.ObjectPaths)
-            : new CallFact(op, target, state.Held, blocking, targets, objectPaths);
+            ? new CallFact(op, target, Intersect(existing.Held, state.Held), blocking, existing.Targets, existing.ObjectPaths, existing.Dropped.Intersect(state.Dropped))
+            : new CallFact(op, target, state.Held, blocking, targets, objectPaths, state.Dropped);
     }
 
     private void RecordAwait(IAwaitOperation op, LockState state)

@@ -80,7 +80,7 @@ internal static class LockGraph
 
                     foreach (var held in call.Held)
                     {
-                        if (!ReferenceEquals(held.Class, acquire.Class) && !summary.ReleasesUnheld.Contains(held.Class))
+                        if (!ReferenceEquals(held.Class, acquire.Class) && !acquire.Dropped.Contains(held.Class))
                         {
                             yield return new LockEdge(held.Class, acquire.Class, OperationLocations.Of(call.Operation), OperationLocations.Of(held.Site), callee.Prefix.AddRange(acquire.Chain));
                         }

@@ -30,13 +30,19 @@ internal sealed class Guard
 /// </summary>
 internal sealed class LockState
 {
-    public static readonly LockState Empty = new(ImmutableArray<HeldLock>.Empty, ImmutableDictionary<object, Guard>.Empty);
+    public static readonly LockState Empty = new(ImmutableArray<HeldLock>.Empty, ImmutableDictionary<object, Guard>.Empty, ImmutableHashSet<LockClass>.Empty);
 
-    public LockState(ImmutableArray<HeldLock> held, ImmutableDictionary<object, Guard> guards)
+    public LockState(ImmutableArray<HeldLock> held, ImmutableDictionary<object, Guard> guards, ImmutableHashSet<LockClass> dropped)
     {
         Held = held;
         Guards = guards;
+        Dropped = dropped;
     }
+
+    /// <summary>Lock classes this body released without having taken them, on every path to here: locks its
+    /// caller held and it has dropped (the callee side of unlock-sleep-relock). What it does next does not
+    /// happen under those locks of the caller.</summary>
+    public ImmutableHashSet<LockClass> Dropped { get; }
 
     public ImmutableArray<HeldLock> Held { get; }
 
@@ -44,9 +50,11 @@ internal sealed class LockState
     /// result has not been stored yet.</summary>
     public ImmutableDictionary<object, Guard> Guards { get; }
 
-    public LockState WithHeld(ImmutableArray<HeldLock> held) => new(held, Guards);
+    public LockState WithHeld(ImmutableArray<HeldLock> held) => new(held, Guards, Dropped);
 
-    public LockState WithGuards(ImmutableDictionary<object, Guard> guards) => new(Held, guards);
+    public LockState WithGuards(ImmutableDictionary<object, Guard> guards) => new(Held, guards, Dropped);
+
+    public LockState WithDropped(ImmutableHashSet<LockClass> dropped) => new(Held, Guards, dropped);
 
     public int IndexOf(LockRef lockRef)
     {
@@ -110,7 +118,7 @@ internal sealed class LockState
             }
         }
 
-        return new LockState(held.ToImmutable(), guards);
+        return new LockState(held.ToImmutable(), guards, a.Dropped.Intersect(b.Dropped));
     }
 
     public bool SameAs(LockState other)
@@ -120,7 +128,7 @@ internal sealed class LockState
             return true;
         }
 
-        if (Held.Length != other.Held.Length || Guards.Count != other.Guards.Count)
+        if (Held.Length != other.Held.Length || Guards.Count != other.Guards.Count || !Dropped.SetEquals(other.Dropped))
         {
             return false;
         }

@@ -36,8 +36,9 @@ internal sealed class ChainStep
 /// <summary>A lock a method may acquire (itself or below), with the path to the acquisition.</summary>
 internal sealed class SummaryAcquire
 {
-    public SummaryAcquire(LockClass lockClass, bool mayWait, bool isTry, ImmutableArray<ChainStep> chain)
+    public SummaryAcquire(LockClass lockClass, bool mayWait, bool isTry, ImmutableArray<ChainStep> chain, ImmutableHashSet<LockClass> dropped)
     {
+        Dropped = dropped;
         Class = lockClass;
         MayWait = mayWait;
         IsTry = isTry;
@@ -48,36 +49,56 @@ internal sealed class SummaryAcquire
     public bool MayWait { get; }
     public bool IsTry { get; }
     public ImmutableArray<ChainStep> Chain { get; }
+
+    /// <summary>Caller-held classes the callee has dropped before this acquisition: not held at it.</summary>
+    public ImmutableHashSet<LockClass> Dropped { get; }
+}
+
+/// <summary>A path to a sleep or a wait, and the caller-held classes dropped before it.</summary>
+internal sealed class Witness
+{
+    public Witness(ImmutableArray<ChainStep> chain, ImmutableHashSet<LockClass> dropped)
+    {
+        Chain = chain;
+        Dropped = dropped;
+    }
+
+    public ImmutableArray<ChainStep> Chain { get; }
+    public ImmutableHashSet<LockClass> Dropped { get; }
+
+    /// <summary>Keeps the witness that holds under the most caller locks (the fewest dropped).</summary>
+    public static Witness? Better(Witness? current, Witness candidate)
+        => current is null || candidate.Dropped.Count < current.Dropped.Count ? candidate : current;
 }
 
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
 internal sealed class MethodSummary
 {
-    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, default, default, ImmutableHashSet<LockClass>.Empty, ImmutableHashSet<int>.Empty, ImmutableDictionary<int, ImmutableArray<ChainStep>>.Empty);
+    public static readonly MethodSummary Empty = new(ImmutableArray<SummaryAcquire>.Empty, null, null, ImmutableHashSet<int>.Empty, ImmutableDictionary<int, ImmutableArray<ChainStep>>.Empty);
 
-    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, ImmutableArray<ChainStep> sleep, ImmutableArray<ChainStep> wait, ImmutableHashSet<LockClass> releasesUnheld, ImmutableHashSet<int> invokedParameters, ImmutableDictionary<int, ImmutableArray<ChainStep>> freedParameters)
+    public MethodSummary(ImmutableArray<SummaryAcquire> acquires, Witness? sleep, Witness? wait, ImmutableHashSet<int> invokedParameters, ImmutableDictionary<int, ImmutableArray<ChainStep>> freedParameters)
     {
         FreedParameters = freedParameters;
         Acquires = acquires;
-        Sleep = sleep;
-        Wait = wait;
-        ReleasesUnheld = releasesUnheld;
+        SleepWitness = sleep;
+        WaitWitness = wait;
         InvokedParameters = invokedParameters;
     }
 
     /// <summary>Every lock class it may acquire, each once, with a witness chain.</summary>
     public ImmutableArray<SummaryAcquire> Acquires { get; }
 
-    /// <summary>A witness chain down to a call that may sleep, or default when it cannot sleep.</summary>
-    public ImmutableArray<ChainStep> Sleep { get; }
+    /// <summary>A path down to a call that may sleep (or a sleeping lock), or null when it cannot sleep.</summary>
+    public Witness? SleepWitness { get; }
 
-    public bool MaySleep => !Sleep.IsDefault;
+    /// <summary>A path down to a blocking call proper (a wait, I/O, a sleep), not a lock acquisition.</summary>
+    public Witness? WaitWitness { get; }
 
-    /// <summary>A witness chain down to a blocking call proper (a wait, I/O, a sleep), not a lock acquisition.</summary>
-    public ImmutableArray<ChainStep> Wait { get; }
+    /// <summary>The path to a sleep that happens while the caller still holds <paramref name="held"/>, if any.</summary>
+    public ImmutableArray<ChainStep> SleepsUnder(LockClass held) => SleepWitness is { } w && !w.Dropped.Contains(held) ? w.Chain : default;
 
-    /// <summary>Lock classes it releases without having taken them (it drops a lock its caller holds).</summary>
-    public ImmutableHashSet<LockClass> ReleasesUnheld { get; }
+    /// <summary>The path to a wait that happens while the caller still holds <paramref name="held"/>, if any.</summary>
+    public ImmutableArray<ChainStep> WaitsUnder(LockClass held) => WaitWitness is { } w && !w.Dropped.Contains(held) ? w.Chain : default;
 
     /// <summary>Parameters it may free (ordinal, or -1 for its receiver), each with a witness chain.</summary>
     public ImmutableDictionary<int, ImmutableArray<ChainStep>> FreedParameters { get; }
@@ -88,9 +109,9 @@ internal sealed class MethodSummary
     public bool SameShape(MethodSummary other)
         => Acquires.Length == other.Acquires.Length
            && Acquires.Select(a => a.Class).ToImmutableHashSet().SetEquals(other.Acquires.Select(a => a.Class))
-           && MaySleep == other.MaySleep
-           && Wait.IsDefault == other.Wait.IsDefault
-           && ReleasesUnheld.SetEquals(other.ReleasesUnheld)
+           && Acquires.Sum(a => a.Dropped.Count) == other.Acquires.Sum(a => a.Dropped.Count)
+           && (SleepWitness?.Dropped.Count ?? -1) == (other.SleepWitness?.Dropped.Count ?? -1)
+           && (WaitWitness?.Dropped.Count ?? -1) == (other.WaitWitness?.Dropped.Count ?? -1)
            && InvokedParameters.SetEquals(other.InvokedParameters)
            && FreedParameters.Count == other.FreedParameters.Count;
 }
@@ -502,32 +523,37 @@ internal sealed class SummaryStore
         }
 
         var acquires = new Dictionary<LockClass, SummaryAcquire>();
-        var sleep = default(ImmutableArray<ChainStep>);
+        Witness? sleep = null;
+        Witness? wait = null;
+        void AddAcquire(SummaryAcquire candidate)
+        {
+            // Per class, keep the acquisition made under the most caller locks (the fewest dropped).
+            if (!acquires.TryGetValue(candidate.Class, out var current) || candidate.Dropped.Count < current.Dropped.Count)
+            {
+                acquires[candidate.Class] = candidate;
+            }
+        }
+
         foreach (var acquisition in facts.Acquisitions)
         {
             var site = OperationLocations.Of(acquisition.Operation);
             var lockClass = acquisition.Lock.Class;
-            if (!acquires.ContainsKey(lockClass))
+            AddAcquire(new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry,
+                ImmutableArray.Create(new ChainStep("acquiring " + lockClass.Display, site)), acquisition.Dropped));
+            if (acquisition.Event.MayWait && lockClass.Kind.MaySleep())
             {
-                acquires[lockClass] = new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry,
-                    ImmutableArray.Create(new ChainStep("acquiring " + lockClass.Display, site)));
-            }
-
-            if (sleep.IsDefault && acquisition.Event.MayWait && lockClass.Kind.MaySleep())
-            {
-                sleep = ImmutableArray.Create(new ChainStep("acquiring " + lockClass.Kind.Name() + " " + lockClass.Display, site));
+                sleep = Witness.Better(sleep, new Witness(ImmutableArray.Create(new ChainStep("acquiring " + lockClass.Kind.Name() + " " + lockClass.Display, site)), acquisition.Dropped));
             }
         }
 
-        var wait = default(ImmutableArray<ChainStep>);
         var invoked = ImmutableHashSet.CreateBuilder<int>();
         foreach (var call in facts.Calls)
         {
             if (call.Blocking is not null)
             {
-                var step = ImmutableArray.Create(new ChainStep(call.Blocking, OperationLocations.Of(call.Operation)));
-                sleep = sleep.IsDefault ? step : sleep;
-                wait = wait.IsDefault ? step : wait;
+                var step = new Witness(ImmutableArray.Create(new ChainStep(call.Blocking, OperationLocations.Of(call.Operation))), call.Dropped);
+                sleep = Witness.Better(sleep, step);
+                wait = Witness.Better(wait, step);
             }
 
             if (call.Targets.InvokedParameter >= 0)
@@ -552,20 +578,17 @@ internal sealed class SummaryStore
                 var summary = working.TryGetValue(calleeKey, out var w) ? w : _done.TryGetValue(calleeKey, out var d) ? d : MethodSummary.Empty;
                 foreach (var acquire in summary.Acquires)
                 {
-                    if (!acquires.ContainsKey(acquire.Class))
-                    {
-                        acquires[acquire.Class] = new SummaryAcquire(acquire.Class, acquire.MayWait, acquire.IsTry, callee.Prefix.AddRange(acquire.Chain));
-                    }
+                    AddAcquire(new SummaryAcquire(acquire.Class, acquire.MayWait, acquire.IsTry, callee.Prefix.AddRange(acquire.Chain), acquire.Dropped.Union(call.Dropped)));
                 }
 
-                if (sleep.IsDefault && summary.MaySleep)
+                if (summary.SleepWitness is { } s)
                 {
-                    sleep = callee.Prefix.AddRange(summary.Sleep);
+                    sleep = Witness.Better(sleep, new Witness(callee.Prefix.AddRange(s.Chain), s.Dropped.Union(call.Dropped)));
                 }
 
-                if (wait.IsDefault && !summary.Wait.IsDefault)
+                if (summary.WaitWitness is { } ww)
                 {
-                    wait = callee.Prefix.AddRange(summary.Wait);
+                    wait = Witness.Better(wait, new Witness(callee.Prefix.AddRange(ww.Chain), ww.Dropped.Union(call.Dropped)));
                 }
             }
         }
@@ -586,8 +609,7 @@ internal sealed class SummaryStore
             }
         }
 
-        var releasesUnheld = facts.Releases.Where(r => !r.WasHeld).Select(r => r.Event.Lock.Class).ToImmutableHashSet();
-        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, releasesUnheld, invoked.ToImmutable(), freed.ToImmutable());
+        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, invoked.ToImmutable(), freed.ToImmutable());
     }
 
     /// <summary><see cref="FreedBy"/> inside the fixpoint: callees of the same component use their working summaries.</summary>

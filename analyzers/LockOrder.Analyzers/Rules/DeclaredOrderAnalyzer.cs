@@ -27,7 +27,7 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
         foreach (var acquisition in body.Acquisitions)
         {
             var reported = new HashSet<LockClass>();
-            foreach (var held in Violations(acquisition.Lock.Class, acquisition.IsTry, acquisition.Event.MayWait, acquisition.HeldBefore, releasedByCallee: null))
+            foreach (var held in Violations(acquisition.Lock.Class, acquisition.IsTry, acquisition.Event.MayWait, acquisition.HeldBefore, droppedByCallee: null))
             {
                 if (reported.Add(held.Class))
                 {
@@ -42,7 +42,7 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
         {
             foreach (var acquire in summary.Acquires)
             {
-                foreach (var held in Violations(acquire.Class, acquire.IsTry, acquire.MayWait, call.Held, summary.ReleasesUnheld))
+                foreach (var held in Violations(acquire.Class, acquire.IsTry, acquire.MayWait, call.Held, acquire.Dropped))
                 {
                     if (reportedAtCall.Add((call.Operation, acquire.Class, held.Class)))
                     {
@@ -54,7 +54,7 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
         }
     }
 
-    private static IEnumerable<HeldLock> Violations(LockClass taken, bool isTry, bool mayWait, System.Collections.Immutable.ImmutableArray<HeldLock> held, System.Collections.Immutable.ImmutableHashSet<LockClass>? releasedByCallee)
+    private static IEnumerable<HeldLock> Violations(LockClass taken, bool isTry, bool mayWait, System.Collections.Immutable.ImmutableArray<HeldLock> held, System.Collections.Immutable.ImmutableHashSet<LockClass>? droppedByCallee)
     {
         if (isTry || taken.Decl is not { } takenRow)
         {
@@ -65,7 +65,7 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
         {
             if (h.Class.Decl is { } holding && holding.Row > takenRow.Row
                 && !(h.Class.IsSpinlock && taken.Kind.MaySleep() && mayWait)
-                && !(releasedByCallee?.Contains(h.Class) ?? false))
+                && !(droppedByCallee?.Contains(h.Class) ?? false))
             {
                 yield return h;
             }

@@ -49,7 +49,7 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
             foreach (var acquire in summary.Acquires)
             {
                 var taken = acquire.Class;
-                if (acquire.IsTry || taken.Reentrant || summary.ReleasesUnheld.Contains(taken))
+                if (acquire.IsTry || taken.Reentrant || acquire.Dropped.Contains(taken))
                 {
                     continue;
                 }

@@ -45,10 +45,20 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
         var reported = new HashSet<IOperation>();
         foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
         {
-            if (call.Blocking is null && summary.MaySleep && InnermostSpinlock(call.Held) is { } spin && reported.Add(call.Operation))
+            if (call.Blocking is not null || reported.Contains(call.Operation))
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(spin, callee.Prefix, summary.Sleep),
-                    $"'{callee.Prefix[0].Text}'", spin.Class.Display, Via(callee.Prefix, summary.Sleep), spin.Class.Display));
+                continue;
+            }
+
+            // The innermost spinlock the callee still holds when it sleeps (it may drop some first).
+            foreach (var spin in call.Held.Reverse().Where(h => h.Class.IsSpinlock))
+            {
+                var chain = summary.SleepsUnder(spin.Class);
+                if (!chain.IsDefault && reported.Add(call.Operation))
+                {
+                    report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(spin, callee.Prefix, chain),
+                        $"'{callee.Prefix[0].Text}'", spin.Class.Display, Via(callee.Prefix, chain), spin.Class.Display));
+                }
             }
         }
     }

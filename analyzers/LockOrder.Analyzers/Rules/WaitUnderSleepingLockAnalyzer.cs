@@ -34,7 +34,7 @@ public sealed class WaitUnderSleepingLockAnalyzer : LockRuleAnalyzer
         var reported = new HashSet<IOperation>();
         foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
         {
-            if (call.Blocking is null && summary.Wait is { IsDefault: false } wait && SleepingLockOnly(call.Held) is { } held && reported.Add(call.Operation))
+            if (call.Blocking is null && SleepingLockOnly(call.Held) is { } held && summary.WaitsUnder(held.Class) is { IsDefault: false } wait && reported.Add(call.Operation))
             {
                 report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, callee.Prefix, wait),
                     $"'{callee.Prefix[0].Text}'", held.Class.Display, Via(callee.Prefix, wait)));
