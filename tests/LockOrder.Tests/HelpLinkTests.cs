@@ -1,0 +1,40 @@
+using System;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Xunit;
+
+namespace LockOrder.Tests;
+
+/// <summary>Every rule has a help link to its own page under docs/rules, and every page belongs to a rule.</summary>
+public class HelpLinkTests
+{
+    private static readonly DiagnosticAnalyzer[] Analyzers = typeof(Rules.LockRuleAnalyzer).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+        .ToArray();
+
+    [Fact]
+    public void EveryHelpLinkResolvesToItsRulePage()
+    {
+        var descriptors = Analyzers.SelectMany(a => a.SupportedDiagnostics).ToList();
+        Assert.Equal(15, descriptors.Count);
+        foreach (var d in descriptors)
+        {
+            Assert.EndsWith("/docs/rules/" + d.Id + ".md", d.HelpLinkUri, StringComparison.Ordinal);
+            var page = LockTableTests.RepoFile("docs/rules/" + d.Id + ".md");
+            Assert.True(File.Exists(page), "missing page " + page);
+            Assert.StartsWith("# " + d.Id + ": ", File.ReadLines(page).First(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void EveryPageBelongsToARule_AndEveryIdHasOneDescriptor()
+    {
+        var ids = Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToList();
+        var pages = Directory.GetFiles(LockTableTests.RepoFile("docs/rules"), "*.md").Select(Path.GetFileNameWithoutExtension).ToList();
+        Assert.Equal(ids.Distinct().OrderBy(i => i), pages.OrderBy(p => p));
+        var constants = typeof(RuleIds).GetFields().Select(f => (string)f.GetValue(null)!).OrderBy(i => i);
+        Assert.Equal(constants, ids.Distinct().OrderBy(i => i));
+    }
+}
