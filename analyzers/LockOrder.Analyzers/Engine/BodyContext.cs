@@ -53,29 +53,7 @@ internal sealed class BodyContext
     }
 
     /// <summary>Strips conversions and flow captures, and follows locals assigned once from a field or 'this'.</summary>
-    public IOperation Unwrap(IOperation operation)
-    {
-        var op = operation;
-        for (int depth = 0; depth < 16; depth++)
-        {
-            switch (op)
-            {
-                case IConversionOperation conversion:
-                    op = conversion.Operand;
-                    continue;
-                case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
-                    op = captured;
-                    continue;
-                case ILocalReferenceOperation local when AssignedOnce(local.Local) is { } value && IsStableLockSource(value):
-                    op = value;
-                    continue;
-            }
-
-            break;
-        }
-
-        return op;
-    }
+    public IOperation Unwrap(IOperation operation) => Follow(operation, IsStableLockSource);
 
     /// <summary>See <see cref="CallFact.ObjectPaths"/>.</summary>
     public ImmutableArray<string?> ObjectPathsOf(IInvocationOperation invocation)
@@ -97,27 +75,7 @@ internal sealed class BodyContext
         return paths.MoveToImmutable();
     }
 
-    private IOperation StripCaptures(IOperation operation)
-    {
-        var op = operation;
-        for (int depth = 0; depth < 16; depth++)
-        {
-            if (op is IConversionOperation conversion)
-            {
-                op = conversion.Operand;
-            }
-            else if (op is IFlowCaptureReferenceOperation reference && _captures.TryGetValue(reference.Id, out var captured))
-            {
-                op = captured;
-            }
-            else
-            {
-                break;
-            }
-        }
-
-        return op;
-    }
+    private IOperation StripCaptures(IOperation operation) => Follow(operation, followLocal: null);
 
     /// <summary>What a call may invoke through delegates (see <see cref="CallTargets"/>).</summary>
     public CallTargets TargetsOf(IInvocationOperation invocation)
@@ -176,7 +134,13 @@ internal sealed class BodyContext
         => value is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, Owner) ? p.Parameter.Ordinal : -1;
 
     /// <summary>Strips conversions and flow captures and follows any local assigned once.</summary>
-    private IOperation UnwrapValue(IOperation operation)
+    private IOperation UnwrapValue(IOperation operation) => Follow(operation, _ => true);
+
+    /// <summary>
+    /// The one unwrapping loop: strips conversions and flow captures, and follows a local assigned exactly once
+    /// when <paramref name="followLocal"/> accepts the value it was assigned. Bounded, for safety.
+    /// </summary>
+    private IOperation Follow(IOperation operation, System.Func<IOperation, bool>? followLocal)
     {
         var op = operation;
         for (int depth = 0; depth < 16; depth++)
@@ -189,7 +153,7 @@ internal sealed class BodyContext
                 case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
                     op = captured;
                     continue;
-                case ILocalReferenceOperation local when AssignedOnce(local.Local) is { } value:
+                case ILocalReferenceOperation local when followLocal is not null && AssignedOnce(local.Local) is { } value && followLocal(value):
                     op = value;
                     continue;
             }
@@ -202,30 +166,7 @@ internal sealed class BodyContext
 
     /// <summary>The <c>Lock.EnterScope()</c> call a <c>Lock.Scope</c> value came from, if known.</summary>
     public IInvocationOperation? ScopeOwner(IOperation scope)
-    {
-        var op = scope;
-        for (int depth = 0; depth < 16; depth++)
-        {
-            switch (op)
-            {
-                case IConversionOperation conversion:
-                    op = conversion.Operand;
-                    continue;
-                case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
-                    op = captured;
-                    continue;
-                case ILocalReferenceOperation local when AssignedOnce(local.Local) is { } value:
-                    op = value;
-                    continue;
-                case IInvocationOperation { TargetMethod.Name: "EnterScope" } invocation:
-                    return invocation;
-            }
-
-            break;
-        }
-
-        return null;
-    }
+        => UnwrapValue(scope) is IInvocationOperation { TargetMethod.Name: "EnterScope" } invocation ? invocation : null;
 
     /// <summary>An access path naming the instance an expression denotes ("this", "p:cfid", "p:tcon.Cfids"), or null.</summary>
     public string? PathOf(IOperation? operation)
@@ -235,23 +176,7 @@ internal sealed class BodyContext
             return null;
         }
 
-        var op = operation;
-        for (int depth = 0; depth < 16; depth++)
-        {
-            switch (op)
-            {
-                case IConversionOperation conversion:
-                    op = conversion.Operand;
-                    continue;
-                case IFlowCaptureReferenceOperation reference when _captures.TryGetValue(reference.Id, out var captured):
-                    op = captured;
-                    continue;
-            }
-
-            break;
-        }
-
-        switch (op)
+        switch (StripCaptures(operation))
         {
             case IInstanceReferenceOperation:
                 return "this";

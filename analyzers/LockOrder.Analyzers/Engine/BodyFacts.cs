@@ -177,7 +177,6 @@ internal sealed class BodyFacts
         ImmutableArray<AwaitFact> awaits,
         ImmutableArray<MergeFact> merges,
         ImmutableArray<HeldLock> heldAtExit,
-        bool exitReachable,
         ImmutableArray<AccessFact> accesses = default)
     {
         Accesses = accesses.IsDefault ? ImmutableArray<AccessFact>.Empty : accesses;
@@ -189,7 +188,6 @@ internal sealed class BodyFacts
         Awaits = awaits;
         Merges = merges;
         HeldAtExit = heldAtExit;
-        ExitReachable = exitReachable;
     }
 
     /// <summary>The method, local function or lambda's symbol.</summary>
@@ -206,7 +204,6 @@ internal sealed class BodyFacts
 
     /// <summary>Locks held on every path that reaches the normal exit.</summary>
     public ImmutableArray<HeldLock> HeldAtExit { get; }
-    public bool ExitReachable { get; }
 }
 
 /// <summary>The facts of a method body and of each lambda and local function inside it.</summary>

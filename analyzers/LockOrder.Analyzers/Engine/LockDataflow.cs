@@ -93,7 +93,7 @@ internal sealed class LockDataflow
             if (--budget < 0)
             {
                 return new BodyFacts(_body.Owner, root, ImmutableArray<AcquireFact>.Empty, ImmutableArray<ReleaseFact>.Empty, ImmutableArray<CallFact>.Empty,
-                    ImmutableArray<AwaitFact>.Empty, ImmutableArray<MergeFact>.Empty, ImmutableArray<HeldLock>.Empty, exitReachable: false);
+                    ImmutableArray<AwaitFact>.Empty, ImmutableArray<MergeFact>.Empty, ImmutableArray<HeldLock>.Empty);
             }
 
             var node = worklist.Dequeue();
@@ -187,7 +187,6 @@ internal sealed class LockDataflow
             _awaits.Values.OrderBy(f => f.Operation.Syntax.SpanStart).ToImmutableArray(),
             merges.ToImmutable(),
             heldAtExit,
-            exitStates.Count > 0,
             _accesses.Values.OrderBy(f => f.Operation.Syntax.SpanStart).ToImmutableArray());
     }
 

@@ -95,9 +95,6 @@ internal sealed class LockModel
         });
     }
 
-    /// <summary>The model already built for a compilation, if any (for tests).</summary>
-    internal static LockModel? TryGet(Compilation compilation) => Models.TryGetValue(compilation, out var model) ? model : null;
-
     public static bool IsTableFile(string path)
     {
         int slash = Math.Max(path.LastIndexOf('/'), path.LastIndexOf('\\'));

@@ -78,19 +78,6 @@ internal sealed class LockState
         return -1;
     }
 
-    public int IndexOfClass(LockClass @class)
-    {
-        for (int i = Held.Length - 1; i >= 0; i--)
-        {
-            if (ReferenceEquals(Held[i].Class, @class))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
-
     /// <summary>The meet of two states: locks held in both (order of the first, smaller count), guards equal in both.</summary>
     public static LockState Meet(LockState a, LockState b)
     {
