@@ -55,6 +55,22 @@ public class AcrossCallsTests
             """, Tables.ABS);
 
     [Fact]
+    public Task MutualRecursionThroughDelegateInvokingHelpers_Converges()
+        => Order.WithTable(Header + """
+                static void Run(Action f, int n) { f(); if (n > 0) Again(f, n - 1); }
+                static void Again(Action g, int n) { if (n > 0) Run(g, n - 1); else Run(() => { lock (A) { } }, 0); }
+                void M()
+                {
+                    lock (B)
+                    {
+                        {|LOCK001:Run(() => { lock (A) { } }, 3)|};
+                        {|LOCK001:Again(() => { }, 2)|};
+                    }
+                }
+            }
+            """, Tables.ABS);
+
+    [Fact]
     public Task ReleaseCallback_InSourceHelper_SleepsUnderSpinlock()
         => Sleep.Source("""
             using System;

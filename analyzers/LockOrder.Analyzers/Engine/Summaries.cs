@@ -158,6 +158,11 @@ internal sealed class SummaryStore
     private readonly LockModel _model;
     private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _done = new(SymbolEqualityComparer.Default);
     private readonly object _gate = new();
+
+    // Summaries of the components being computed (under _gate). A method asked for while it is in here (mutual
+    // recursion through helpers that run delegates) answers with its current approximation instead of starting
+    // a nested computation of its own component, which would never end.
+    private readonly Dictionary<IMethodSymbol, MethodSummary> _working = new(SymbolEqualityComparer.Default);
     private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
     private readonly System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol Method, Location Where)>>> _storedDelegates;
 
@@ -178,6 +183,11 @@ internal sealed class SummaryStore
 
         lock (_gate)
         {
+            if (_working.TryGetValue(key, out var approximation))
+            {
+                return approximation;
+            }
+
             if (!_done.ContainsKey(key))
             {
                 Compute(key, cancellationToken);
@@ -473,12 +483,32 @@ internal sealed class SummaryStore
 
     private void Compute(IMethodSymbol root, CancellationToken cancellationToken)
     {
+        var started = new List<IMethodSymbol>();
+        try
+        {
+            ComputeComponents(root, started, cancellationToken);
+        }
+        catch (System.OperationCanceledException)
+        {
+            // A cancelled computation leaves no approximation behind: the next request starts afresh.
+            foreach (var node in started)
+            {
+                _working.Remove(node);
+            }
+
+            throw;
+        }
+    }
+
+    private void ComputeComponents(IMethodSymbol root, List<IMethodSymbol> started, CancellationToken cancellationToken)
+    {
         foreach (var component in StronglyConnectedComponents(root, cancellationToken))
         {
-            var working = new Dictionary<IMethodSymbol, MethodSummary>(SymbolEqualityComparer.Default);
+            var working = _working;
             foreach (var node in component)
             {
                 working[node] = MethodSummary.Empty;
+                started.Add(node);
             }
 
             // Summaries only grow (sets of classes, a sleep witness, invoked parameters), so this converges;
@@ -504,9 +534,10 @@ internal sealed class SummaryStore
                 }
             }
 
-            foreach (var pair in working)
+            foreach (var node in component)
             {
-                _done[pair.Key] = pair.Value;
+                _done[node] = working[node];
+                working.Remove(node);
             }
         }
     }
@@ -724,7 +755,7 @@ internal sealed class SummaryStore
             if (successors.MoveNext())
             {
                 var next = successors.Current;
-                if (_done.ContainsKey(next))
+                if (_done.ContainsKey(next) || _working.ContainsKey(next))
                 {
                     continue;
                 }
