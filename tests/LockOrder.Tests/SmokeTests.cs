@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Threading.Tasks;
 using LockOrder.Rules;
 using Xunit;
@@ -29,4 +30,18 @@ public class SmokeTests
                 }
             }
             """);
+}
+
+public class RobustnessTests
+{
+    [Fact]
+    public async Task VeryDeepExpressions_DoNotCrashTheAnalyzer()
+    {
+        // A generated-code shape: one expression tens of thousands of operators deep, under a lock.
+        var terms = string.Join(" + ", System.Linq.Enumerable.Range(0, 20000).Select(i => "x"));
+        var source = "class C { readonly object _g = new object(); int M(int x) { lock (_g) { return " + terms + "; } } }";
+        var compilation = RawAnalysis.Compile(source, "Deep");
+        var diagnostics = await RawAnalysis.Run(compilation, null, new Rules.SleepInAtomicAnalyzer(), new Rules.UnbalancedLockingAnalyzer());
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+    }
 }

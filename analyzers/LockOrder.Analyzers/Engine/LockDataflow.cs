@@ -357,6 +357,9 @@ internal sealed class LockDataflow
 
     private LockState Visit(IOperation op, LockState state)
     {
+        // Generated code can nest expressions thousands deep: give up on the body (LockModel skips it) rather
+        // than overflow the compiler's stack.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (op)
         {
             case IFlowAnonymousFunctionOperation lambda:

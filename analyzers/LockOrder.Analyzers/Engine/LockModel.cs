@@ -139,7 +139,17 @@ internal sealed class LockModel
 
         Interlocked.Increment(ref _bodiesAnalyzed);
         _analyzedRoots.AddOrUpdate(root.Syntax, 1, (_, n) => n + 1);
-        var facts = new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
+        MethodFacts facts;
+        try
+        {
+            facts = new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            // A body nested too deeply to walk (generated code) is not analysed: silence, not a crash.
+            return MethodFacts.None;
+        }
+
         foreach (var body in facts.Bodies)
         {
             _bodies.TryAdd(BodyKey(body.Owner), body);
