@@ -312,7 +312,10 @@ internal sealed class LockDataflow
 
     private IEnumerable<int> HandlerEntries(BasicBlock block)
     {
-        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        // A lambda's or local function's graph is nested in its container's, and its root region's
+        // EnclosingRegion leads into the container's regions, whose handlers are blocks of the other graph: stop
+        // at this graph's root.
+        for (var region = block.EnclosingRegion; region is not null && region != _cfg.Root; region = region.EnclosingRegion)
         {
             if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch)
             {
