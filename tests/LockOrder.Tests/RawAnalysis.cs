@@ -14,20 +14,21 @@ namespace LockOrder.Tests;
 /// honours default severities and lets a test reach the model the driver used.</summary>
 internal static class RawAnalysis
 {
-    public static CSharpCompilation Compile(string source, string assemblyName)
+    public static CSharpCompilation Compile(string source, string assemblyName, bool allowUnsafe = false, string path = "C.cs")
     {
-        var tree = CSharpSyntaxTree.ParseText(source, path: "C.cs");
+        var tree = CSharpSyntaxTree.ParseText(source, path: path);
         var references = Directory.GetFiles(Path.GetDirectoryName(typeof(object).Assembly.Location)!, "*.dll")
             .Where(p => Path.GetFileName(p).StartsWith("System.", System.StringComparison.Ordinal) || Path.GetFileName(p) == "netstandard.dll")
             .Select(p => MetadataReference.CreateFromFile(p));
-        return CSharpCompilation.Create(assemblyName, new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        return CSharpCompilation.Create(assemblyName, new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe));
     }
 
     public static Task<ImmutableArray<Diagnostic>> Run(Compilation compilation, string? table, params DiagnosticAnalyzer[] analyzers)
-    {
-        var files = table is null ? ImmutableArray<AdditionalText>.Empty : ImmutableArray.Create<AdditionalText>(new InMemoryText("lockorder.json", table));
-        return compilation.WithAnalyzers(ImmutableArray.Create(analyzers), new AnalyzerOptions(files)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
-    }
+        => compilation.WithAnalyzers(ImmutableArray.Create(analyzers), Options(table)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+
+    /// <summary>Analyzer options with the table (if any) as the lockorder.json additional file.</summary>
+    public static AnalyzerOptions Options(string? table)
+        => new(table is null ? ImmutableArray<AdditionalText>.Empty : ImmutableArray.Create<AdditionalText>(new InMemoryText("lockorder.json", table)));
 
     private sealed class InMemoryText : AdditionalText
     {

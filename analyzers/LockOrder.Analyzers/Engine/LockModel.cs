@@ -215,6 +215,30 @@ internal sealed class LockModel
         return op;
     }
 
+    /// <summary>
+    /// The body among a member's operation blocks. A method's blocks also hold its parameters' default values and
+    /// its attributes, in no promised order: taking the first block analysed a default value instead of the body
+    /// whenever it came first (and cached that empty result for every rule and caller).
+    /// </summary>
+    public static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
+    {
+        foreach (var block in blocks)
+        {
+            var root = block;
+            while (root.Parent is not null)
+            {
+                root = root.Parent;
+            }
+
+            if (root is IMethodBodyBaseOperation or IBlockOperation)
+            {
+                return block;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Roots an operation block and builds its graph; null for blocks that have none.</summary>
     public static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken)
     {

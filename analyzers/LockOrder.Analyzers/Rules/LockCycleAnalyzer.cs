@@ -28,7 +28,7 @@ public sealed class LockCycleAnalyzer : DiagnosticAnalyzer
             var edges = new ConcurrentBag<LockEdge>();
             start.RegisterOperationBlockAction(block =>
             {
-                var first = block.OperationBlocks.FirstOrDefault();
+                var first = LockModel.BodyBlock(block.OperationBlocks);
                 if (first is null)
                 {
                     return;

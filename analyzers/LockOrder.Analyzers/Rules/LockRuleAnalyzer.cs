@@ -35,7 +35,7 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
 
             start.RegisterOperationBlockAction(block =>
             {
-                var first = block.OperationBlocks.FirstOrDefault();
+                var first = LockModel.BodyBlock(block.OperationBlocks);
                 if (first is null)
                 {
                     return;
