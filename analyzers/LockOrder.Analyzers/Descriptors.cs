@@ -3,7 +3,8 @@ using Microsoft.CodeAnalysis;
 namespace LockOrder;
 
 /// <summary>
-/// Titles, messages, categories and default severities of every rule. Rule classes only reference these.
+/// Titles, messages, categories and default severities of every rule. Rules create their diagnostics through the
+/// typed builders of <see cref="Rules.Messages"/>, which put the arguments in these formats.
 /// Help links point at docs/rules/LOCKnnn.md; a test checks that every one of those pages exists.
 /// </summary>
 internal static class Descriptors

@@ -1,5 +1,6 @@
 using System.Linq;
-using LockOrder.Engine;
+using System.Collections.Immutable;
+using LockOrder.Engine.Queries;
 using Microsoft.CodeAnalysis;
 using Xunit;
 
@@ -7,13 +8,13 @@ namespace LockOrder.Tests;
 
 public class ChainFormatTests
 {
-    private static ChainStep[] Steps(int n) => Enumerable.Range(1, n).Select(i => new ChainStep("M" + i, Location.None)).ToArray();
+    private static Chain Steps(int n) => new(Enumerable.Range(1, n).Select(i => new ChainStep("M" + i, Location.None)).ToImmutableArray());
 
     [Fact]
     public void ShortChainsAreShownWhole()
-        => Assert.Equal("M1 -> M2 -> M3 -> M4 -> M5 -> M6", ChainStep.Format(Steps(6)));
+        => Assert.Equal("M1 -> M2 -> M3 -> M4 -> M5 -> M6", Steps(6).Text);
 
     [Fact]
     public void LongChainsKeepBothEndsAndShortenTheMiddle()
-        => Assert.Equal("M1 -> M2 -> M3 -> ... -> M11 -> M12", ChainStep.Format(Steps(12)));
+        => Assert.Equal("M1 -> M2 -> M3 -> ... -> M11 -> M12", Steps(12).Text);
 }

@@ -5,6 +5,9 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using LockOrder.Engine.Calls;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Knowledge;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -15,18 +18,21 @@ using Microsoft.CodeAnalysis.Text;
 namespace LockOrder.Engine;
 
 /// <summary>
-/// Everything LockOrder knows about one compilation: the table (read once), the lock recogniser and the
-/// memoised facts of every body. Shared by all rules through a weak per-compilation cache, so each body is
-/// analysed once per compilation whichever rule asks first.
+/// Everything LockOrder knows about one compilation, shared by all rules through a weak per-compilation cache:
+/// the table (read once), the knowledge resolved from it, the memoised facts of every body (each analysed once
+/// whichever rule asks first), the call graph, the summaries and the callers index.
 /// </summary>
 internal sealed class LockModel
 {
-    private static readonly ConditionalWeakTable<Compilation, LockModel> Models = new();
+    private static readonly ConditionalWeakTable<Compilation, Lazy<LockModel>> Models = new();
 
-    private readonly ConcurrentDictionary<ISymbol, Lazy<MethodFacts>> _facts = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<ISymbol, BodyFacts> _bodies = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, Lazy<MethodFacts>> _facts = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<IMethodSymbol, BodyFacts> _bodies = new(SymbolEqualityComparer.Default);
     private readonly Lazy<ImmutableArray<TableProblem>> _bindingProblems;
     private readonly ConcurrentDictionary<SyntaxNode, int> _analyzedRoots = new();
+    private readonly LockOperations _locks;
+    private readonly object _callersGate = new();
+    private CallersIndex? _callers;
     private int _bodiesAnalyzed;
 
     private LockModel(Compilation compilation, AdditionalText? tableFile, SourceText? tableText)
@@ -35,33 +41,25 @@ internal sealed class LockModel
         TableFile = tableFile;
         TableText = tableText;
         Table = tableText is null ? LockTable.Empty : LockTableLoader.Load(tableText.ToString());
-        Recognizer = new LockRecognizer(Table);
-        Catalog = new BlockingCatalog(Table);
+        Knowledge = new LockKnowledge(compilation, Table);
+        _locks = new LockOperations(Knowledge);
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
-        Summaries = new SummaryStore(this);
+        CallGraph = new CallGraph(compilation);
+        Summaries = new Summaries(this, CallGraph);
     }
-
-    private CallersIndex? _callers;
-    private readonly object _callersGate = new();
-
-    /// <summary>The compilation-wide callers index (analyses every body on first use).</summary>
-    public CallersIndex Callers(CancellationToken cancellationToken)
-    {
-        lock (_callersGate)
-        {
-            return _callers ??= new CallersIndex(this, cancellationToken);
-        }
-    }
-
-    /// <summary>Method summaries for the across-calls checks, built from the same facts.</summary>
-    public SummaryStore Summaries { get; }
 
     public Compilation Compilation { get; }
     public AdditionalText? TableFile { get; }
     public SourceText? TableText { get; }
     public LockTable Table { get; }
-    public LockRecognizer Recognizer { get; }
-    public BlockingCatalog Catalog { get; }
+
+    /// <summary>The lock APIs, blocking calls, invokers and table bindings of this compilation, resolved once.</summary>
+    public LockKnowledge Knowledge { get; }
+
+    public CallGraph CallGraph { get; }
+
+    /// <summary>Method summaries for the across-calls checks, built from the same facts.</summary>
+    public Summaries Summaries { get; }
 
     /// <summary>A readable table is present: the declared-order rules are on.</summary>
     public bool HasTable => Table.IsUsable;
@@ -79,21 +77,13 @@ internal sealed class LockModel
     internal static event Action<LockModel>? Created;
 
     public static LockModel For(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
-    {
-        if (Models.TryGetValue(compilation, out var existing))
+        => Models.GetValue(compilation, c => new Lazy<LockModel>(() =>
         {
-            return existing;
-        }
-
-        var file = options.AdditionalFiles.FirstOrDefault(f => IsTableFile(f.Path));
-        var text = file?.GetText(cancellationToken);
-        return Models.GetValue(compilation, c =>
-        {
-            var model = new LockModel(c, file, text);
+            var file = options.AdditionalFiles.FirstOrDefault(f => IsTableFile(f.Path));
+            var model = new LockModel(c, file, file?.GetText(cancellationToken));
             Created?.Invoke(model);
             return model;
-        });
-    }
+        }, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     public static bool IsTableFile(string path)
     {
@@ -101,16 +91,25 @@ internal sealed class LockModel
         return string.Equals(path.Substring(slash + 1), LockTableLoader.FileName, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>The compilation-wide callers index (analyses every body on first use).</summary>
+    public CallersIndex Callers(CancellationToken cancellationToken)
+    {
+        lock (_callersGate)
+        {
+            return _callers ??= new CallersIndex(this, cancellationToken);
+        }
+    }
+
     /// <summary>The facts of a method (or accessor, constructor, local function) and the lambdas inside it.</summary>
     public MethodFacts GetFacts(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
     {
-        if (Recognizer.IsPrimitiveImplementation(owner))
+        if (owner is not IMethodSymbol method || Knowledge.IsPrimitiveImplementation(method))
         {
             return MethodFacts.None;
         }
 
-        owner = BodyKey(owner);
-        var lazy = _facts.GetOrAdd(owner, _ => new Lazy<MethodFacts>(() => Compute(owner, root, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+        var key = MethodKey.Of(method);
+        var lazy = _facts.GetOrAdd(key, _ => new Lazy<MethodFacts>(() => Compute(key, root, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
         try
         {
             return lazy.Value;
@@ -118,12 +117,12 @@ internal sealed class LockModel
         catch (OperationCanceledException)
         {
             // Do not cache a cancelled computation: the next request computes again.
-            ((ICollection<KeyValuePair<ISymbol, Lazy<MethodFacts>>>)_facts).Remove(new KeyValuePair<ISymbol, Lazy<MethodFacts>>(owner, lazy));
+            ((ICollection<KeyValuePair<IMethodSymbol, Lazy<MethodFacts>>>)_facts).Remove(new KeyValuePair<IMethodSymbol, Lazy<MethodFacts>>(key, lazy));
             throw;
         }
     }
 
-    private MethodFacts Compute(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
+    private MethodFacts Compute(IMethodSymbol owner, IOperation? root, CancellationToken cancellationToken)
     {
         root ??= FindRoot(owner, cancellationToken);
         while (root?.Parent is not null)
@@ -142,7 +141,7 @@ internal sealed class LockModel
         MethodFacts facts;
         try
         {
-            facts = new MethodFacts(LockDataflow.Analyze(cfg, owner, root, Recognizer, Catalog, cancellationToken));
+            facts = new MethodFacts(BodyAnalysis.Analyze(cfg, owner, root, Knowledge, _locks, cancellationToken));
         }
         catch (InsufficientExecutionStackException)
         {
@@ -152,7 +151,7 @@ internal sealed class LockModel
 
         foreach (var body in facts.Bodies)
         {
-            _bodies.TryAdd(BodyKey(body.Owner), body);
+            _bodies.TryAdd(MethodKey.Of(body.Owner), body);
         }
 
         return facts;
@@ -162,7 +161,7 @@ internal sealed class LockModel
     /// Null for methods without source, abstract methods and declared primitives.</summary>
     public BodyFacts? BodyOf(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        var key = BodyKey(method);
+        var key = MethodKey.Of(method);
         if (_bodies.TryGetValue(key, out var body))
         {
             return body;
@@ -177,7 +176,7 @@ internal sealed class LockModel
 
         if (container is IMethodSymbol member)
         {
-            member = member.PartialImplementationPart ?? member.OriginalDefinition;
+            member = MethodKey.Of(member);
             if (member.IsAbstract || member.DeclaringSyntaxReferences.Length == 0)
             {
                 return null;
@@ -188,11 +187,6 @@ internal sealed class LockModel
 
         return _bodies.TryGetValue(key, out body) ? body : null;
     }
-
-    private static ISymbol BodyKey(ISymbol symbol)
-        => symbol is IMethodSymbol { MethodKind: not (MethodKind.AnonymousFunction or MethodKind.LocalFunction) } method
-            ? (method.PartialImplementationPart ?? method).OriginalDefinition
-            : symbol;
 
     private IOperation? FindRoot(ISymbol owner, CancellationToken cancellationToken)
     {

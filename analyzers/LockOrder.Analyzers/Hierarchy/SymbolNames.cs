@@ -98,6 +98,22 @@ internal static class SymbolResolver
         return ResolveStatus.OtherProject;
     }
 
+    /// <summary>
+    /// Every symbol a qualified name denotes in the compilation or its references: all arities of a generic type,
+    /// every overload of a method, members of every type that matches the name's type part. Empty when nothing does.
+    /// </summary>
+    public static ImmutableArray<ISymbol> All(Compilation compilation, string qualifiedName)
+    {
+        var parts = qualifiedName.Split('.');
+        var containers = new List<INamespaceOrTypeSymbol> { compilation.GlobalNamespace };
+        for (int i = 0; i < parts.Length - 1 && containers.Count > 0; i++)
+        {
+            containers = containers.SelectMany(c => c.GetMembers(parts[i])).OfType<INamespaceOrTypeSymbol>().ToList();
+        }
+
+        return containers.SelectMany(c => c.GetMembers(parts[parts.Length - 1])).ToImmutableArray();
+    }
+
     private static List<ISymbol> Lookup(INamespaceOrTypeSymbol container, string name)
     {
         var result = new List<ISymbol>();

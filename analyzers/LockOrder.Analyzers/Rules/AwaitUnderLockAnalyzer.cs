@@ -2,6 +2,7 @@ using System;
 using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -22,8 +23,7 @@ public sealed class AwaitUnderLockAnalyzer : LockRuleAnalyzer
             var held = awaitFact.Held.Where(h => !h.AcquiredAsync).ToList();
             if (held.Count > 0)
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(awaitFact.Operation), held.Select(h => OperationLocations.Of(h.Site)),
-                    string.Join(" and ", held.Select(h => h.Class.Display))));
+                report(Messages.AwaitUnderLock(awaitFact.Operation, held));
             }
         }
     }

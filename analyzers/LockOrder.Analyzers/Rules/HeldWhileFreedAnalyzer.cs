@@ -2,15 +2,18 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LockOrder.Rules;
 
 /// <summary>
-/// LOCK010: a lock held while the object it is stored in may be freed (a reference put whose release may run,
-/// or a method of the table's 'frees' list, directly or in a callee). The object is matched by access path:
-/// the same local or parameter, or the same field chain from one.
+/// LOCK010: a lock held while the object it is stored in may be freed (a reference put whose release may run, or a
+/// method of the table's 'frees' list, directly or in a callee). The object is matched by access path: the same
+/// local or parameter, or the same field chain from one.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class HeldWhileFreedAnalyzer : LockRuleAnalyzer
@@ -33,15 +36,12 @@ public sealed class HeldWhileFreedAnalyzer : LockRuleAnalyzer
             {
                 foreach (var held in call.Held)
                 {
-                    if (held.Instance == path && reported.Add(held))
+                    if (path.Equals(held.Instance) && reported.Add(held))
                     {
-                        report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, System.Collections.Immutable.ImmutableArray<ChainStep>.Empty, chain),
-                            held.Class.Display, Describe(path), Via(System.Collections.Immutable.ImmutableArray<ChainStep>.Empty, chain)));
+                        report(Messages.HeldWhileFreed(OperationLocations.Of(call.Operation), held, path, chain));
                     }
                 }
             }
         }
     }
-
-    private static string Describe(string path) => path.StartsWith("p:", StringComparison.Ordinal) || path.StartsWith("l:", StringComparison.Ordinal) ? path.Substring(2) : path;
 }

@@ -1,17 +1,18 @@
 using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Flow;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LockOrder.Rules;
 
 /// <summary>
-/// The base of every per-body rule: registers one operation-block action (live in the IDE, no CompilationEnd),
-/// asks the shared <see cref="LockModel"/> for the body's facts, and lets the rule read them.
+/// The base of every rule that reads the engine's facts: registers one operation-block action per compilation
+/// (live in the IDE, no CompilationEnd), asks the shared <see cref="LockModel"/> for the body's facts, and lets the
+/// rule read them; a whole-compilation rule adds an end action (<see cref="CompilationRun"/>). Any exception is
+/// rethrown with the rule, the member and the place, as vs-threading does, so the AD0001 report says where.
 /// </summary>
 public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
 {
@@ -33,6 +34,7 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
                 return;
             }
 
+            var run = Start(model);
             start.RegisterOperationBlockAction(block =>
             {
                 var first = LockModel.BodyBlock(block.OperationBlocks);
@@ -41,51 +43,72 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
                     return;
                 }
 
-                try
+                Guard(block.OwningSymbol, first.Syntax.GetLocation(), () =>
                 {
-                    var facts = model.GetFacts(block.OwningSymbol, first, block.CancellationToken);
-                    foreach (var body in facts.Bodies)
+                    foreach (var body in model.GetFacts(block.OwningSymbol, first, block.CancellationToken).Bodies)
                     {
-                        Analyze(model, body, block.ReportDiagnostic, block.CancellationToken);
+                        run.Body(body, block.ReportDiagnostic, block.CancellationToken);
                     }
-                }
-                catch (Exception ex) when (!(ex is OperationCanceledException))
-                {
-                    // As vs-threading does: rethrow with the place, so the AD0001 report says where it happened.
-                    var where = first.Syntax.GetLocation().GetLineSpan();
-                    throw new InvalidOperationException($"{Rule.Id} failed on {block.OwningSymbol.ToDisplayString()} at {where.Path}({where.StartLinePosition.Line + 1}): {ex.GetType().Name}: {ex.Message}", ex);
-                }
+                });
             });
+
+            if (run.HasEnd)
+            {
+                start.RegisterCompilationEndAction(end => Guard(start.Compilation.Assembly, Location.None, () => run.End(end.ReportDiagnostic, end.CancellationToken)));
+            }
         });
     }
 
     /// <summary>Rules that need the table return false when there is none.</summary>
     private protected virtual bool IsEnabled(LockModel model) => true;
 
-    private protected abstract void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken);
+    /// <summary>A rule's work for one compilation: per body by default; a whole-compilation rule overrides this.</summary>
+    private protected virtual CompilationRun Start(LockModel model) => new PerBody(this, model);
 
-    /// <summary>Each call made while a lock is held, with every method it may run and that method's summary.</summary>
-    private protected static IEnumerable<(CallFact Call, EffectiveCallee Callee, MethodSummary Summary)> CallsUnderLock(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+    /// <summary>What a per-body rule reports for one body's facts (a whole-compilation rule overrides <see cref="Start"/>
+    /// instead).</summary>
+    private protected virtual void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        foreach (var call in body.Calls)
-        {
-            if (call.Held.IsEmpty)
-            {
-                continue;
-            }
+    }
 
-            foreach (var callee in model.Summaries.CalleesOf(call, cancellationToken))
-            {
-                yield return (call, callee, model.Summaries.Get(callee.Method, cancellationToken));
-            }
+    private void Guard(ISymbol symbol, Location location, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var where = location.GetLineSpan();
+            var place = location.IsInSource ? $" at {where.Path}({where.StartLinePosition.Line + 1})" : "";
+            throw new InvalidOperationException($"{Rule.Id} failed on {symbol.ToDisplayString()}{place}: {ex.GetType().Name}: {ex.Message}", ex);
         }
     }
 
-    /// <summary>" (via A -> B -> C)" for a finding reached through calls.</summary>
-    private protected static string Via(ImmutableArray<ChainStep> prefix, ImmutableArray<ChainStep> rest)
-        => " (via " + ChainStep.Format(prefix.AddRange(rest)) + ")";
+    /// <summary>One rule's work on one compilation: each body, then (for whole-compilation rules) the end.</summary>
+    private protected abstract class CompilationRun
+    {
+        public virtual bool HasEnd => false;
 
-    /// <summary>Where the held lock was taken, then each step of the chain.</summary>
-    private protected static IEnumerable<Location> Steps(HeldLock held, ImmutableArray<ChainStep> prefix, ImmutableArray<ChainStep> rest)
-        => new[] { OperationLocations.Of(held.Site) }.Concat(prefix.Concat(rest).Select(s => s.Location).Where(l => l.IsInSource));
+        public abstract void Body(BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken);
+
+        public virtual void End(Action<Diagnostic> report, CancellationToken cancellationToken)
+        {
+        }
+    }
+
+    private sealed class PerBody : CompilationRun
+    {
+        private readonly LockRuleAnalyzer _rule;
+        private readonly LockModel _model;
+
+        public PerBody(LockRuleAnalyzer rule, LockModel model)
+        {
+            _rule = rule;
+            _model = model;
+        }
+
+        public override void Body(BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
+            => _rule.Analyze(_model, body, report, cancellationToken);
+    }
 }

@@ -1,8 +1,14 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Calls;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Knowledge;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -10,11 +16,11 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LockOrder.Rules;
 
 /// <summary>
-/// LOCK006: a member listed in the table's 'protects' read or written without its lock. Exempt: constructors
-/// (the object is not shared yet), the lock's 'init' functions, release callbacks (methods passed to a
-/// 'frees' or 'invokes' method: the last user of the object), and any method every caller of which holds the
-/// lock or is itself exempt (inferred from the call sites in the compilation, so no annotation is needed).
-/// The lock is matched by class, not instance.
+/// LOCK006: a member listed in the table's 'protects' read or written without its lock. Exempt: constructors (the
+/// object is not shared yet), the lock's 'init' functions, release callbacks (methods passed to a 'frees' or
+/// 'invokes' method: the last user of the object), and any method every caller of which holds the lock or is
+/// itself exempt (inferred from the call sites in the compilation, so no annotation is needed). The lock is
+/// matched by class, not instance.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
@@ -23,14 +29,15 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
     {
     }
 
-    private protected override bool IsEnabled(LockModel model) => model.HasTable && model.Table.ProtectedBy.Count > 0;
+    private protected override bool IsEnabled(LockModel model) => model.HasTable && model.Knowledge.HasProtectedMembers;
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
         foreach (var access in body.Accesses)
         {
             var decl = access.ProtectedBy;
-            if (Holds(access.Held, decl) || !(body.Owner is IMethodSymbol owner) || ExemptItself(owner, decl))
+            var owner = body.Owner;
+            if (Holds(access.Held, decl) || ExemptItself(model.Knowledge, owner, decl))
             {
                 continue;
             }
@@ -42,7 +49,7 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
             }
 
             var offending = new List<(BodyFacts Caller, CallFact Call)>();
-            if (RunsUnder(owner, decl, callers, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), offending))
+            if (RunsUnder(model.Knowledge, owner, decl, callers, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), offending))
             {
                 continue;
             }
@@ -53,22 +60,20 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
                 .ToList();
             string who = offending.Count == 0
                 ? ""
-                : "; " + Name(owner) + " is called without it from " + string.Join(", ", offending.Take(3).Select(o => Name(o.Caller.Owner) + " (" + Where(o.Call.Operation) + ")"));
-            report(Diagnostic.Create(Rule, OperationLocations.Of(access.Operation), offending.Select(o => OperationLocations.Of(o.Call.Operation)),
-                SymbolNames.Qualified(access.Member.OriginalDefinition), access.IsWrite ? "written" : "read", decl.Display, who));
+                : "; " + Name(owner) + " is called without it from " + string.Join(", ", offending.Take(3).Select(o => Name(o.Caller.Owner) + " (" + Findings.Where(OperationLocations.Of(o.Call.Operation)) + ")"));
+            report(Messages.Unprotected(access.Operation, access.Member, access.IsWrite, decl, who, offending.Select(o => OperationLocations.Of(o.Call.Operation))));
         }
     }
 
-    private static bool Holds(System.Collections.Immutable.ImmutableArray<HeldLock> held, LockDecl decl)
+    private static bool Holds(ImmutableArray<HeldLock> held, LockDecl decl)
         => held.Any(h => ReferenceEquals(h.Class.Decl, decl));
 
-    private static bool ExemptItself(IMethodSymbol method, LockDecl decl)
-        => method.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor
-           || decl.Init.Any(i => i.Value == SymbolNames.Member(method.OriginalDefinition));
+    private static bool ExemptItself(LockKnowledge knowledge, IMethodSymbol method, LockDecl decl)
+        => method.MethodKind is MethodKind.Constructor or MethodKind.StaticConstructor || knowledge.IsInit(method, decl);
 
     /// <summary>True when every caller holds the lock, or is exempt, or itself runs under it. A method with no
     /// caller (an entry point) does not. Methods on the current path count as running under it (recursion).</summary>
-    private static bool RunsUnder(IMethodSymbol method, LockDecl decl, CallersIndex callers, HashSet<IMethodSymbol> visiting, List<(BodyFacts, CallFact)> offending)
+    private static bool RunsUnder(LockKnowledge knowledge, IMethodSymbol method, LockDecl decl, CallersIndex callers, HashSet<IMethodSymbol> visiting, List<(BodyFacts, CallFact)> offending)
     {
         if (!visiting.Add(method))
         {
@@ -84,7 +89,8 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
         bool all = true;
         foreach (var (caller, call) in list)
         {
-            if (Holds(call.Held, decl) || caller.Owner is IMethodSymbol c && (ExemptItself(c, decl) || callers.IsReleaseCallback(c) || RunsUnder(c, decl, callers, visiting, new List<(BodyFacts, CallFact)>())))
+            var c = caller.Owner;
+            if (Holds(call.Held, decl) || ExemptItself(knowledge, c, decl) || callers.IsReleaseCallback(c) || RunsUnder(knowledge, c, decl, callers, visiting, new List<(BodyFacts, CallFact)>()))
             {
                 continue;
             }
@@ -96,11 +102,5 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
         return all;
     }
 
-    private static string Name(ISymbol symbol) => symbol is IMethodSymbol m ? "'" + SummaryStore.Display(m) + "'" : "'" + symbol.Name + "'";
-
-    private static string Where(IOperation operation)
-    {
-        var span = OperationLocations.Of(operation).GetLineSpan();
-        return System.IO.Path.GetFileName(span.Path) + "(" + (span.StartLinePosition.Line + 1) + ")";
-    }
+    private static string Name(IMethodSymbol method) => "'" + Findings.Display(method) + "'";
 }

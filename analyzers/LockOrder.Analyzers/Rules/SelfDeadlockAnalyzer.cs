@@ -1,15 +1,17 @@
 using System;
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
-using LockOrder.Hierarchy;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace LockOrder.Rules;
 
-/// <summary>LOCK003: a non-reentrant lock class acquired while already held, here or in a callee.</summary>
+/// <summary>LOCK003: a non-reentrant lock class acquired while already held, here or in a callee; and two known,
+/// different instances of one class nested (unless the table marks the class nestable).</summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
 {
@@ -19,58 +21,41 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        foreach (var acquisition in body.Acquisitions)
+        // The first held entry of the class per acquisition or call (and class), as the edges come in held order.
+        var seen = new HashSet<(IOperation, LockClass)>();
+        foreach (var edge in OrderEdges.Of(model, body, cancellationToken))
         {
-            var taken = acquisition.Lock.Class;
-            var held = acquisition.IsTry ? null : acquisition.HeldBefore.FirstOrDefault(h => ReferenceEquals(h.Class, taken));
-            if (held is null)
+            if (!edge.SameClass || !seen.Add((edge.Site, edge.Taken)))
             {
                 continue;
             }
 
-            // Two known, different instances of one class (a parent then its child): a recursion question.
-            // Allowed when the table marks the class nestable (lockdep's _nested); otherwise reported even
-            // for a reentrant primitive, since another thread can nest them the other way round.
-            bool otherInstance = held.Instance is { } h && acquisition.Lock.Instance is { } a && h != a
-                && !h.StartsWith("stale:", StringComparison.Ordinal);
-            if (otherInstance ? taken.Decl?.Nestable == true : taken.Reentrant)
+            var taken = edge.Taken;
+            var at = OperationLocations.Of(edge.Site);
+            if (!edge.Chain.IsEmpty)
             {
+                if (!taken.Reentrant)
+                {
+                    report(Messages.SelfDeadlock(at, taken, edge.Held, edge.Chain));
+                }
+
                 continue;
             }
 
-            report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), new[] { OperationLocations.Of(held.Site) },
-                taken.Display, otherInstance ? $" on another instance ('{Path(acquisition.Lock.Instance!)}' while '{Path(held.Instance!)}' is held)" : "",
-                otherInstance ? "one lock class nested in itself can deadlock against a thread nesting the other way (mark its row 'nestable' if instances always nest in one order)" : Describe(taken)));
-        }
-
-        var reported = new HashSet<(IOperation, LockClass)>();
-        foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
-        {
-            foreach (var acquire in summary.Acquires)
+            // Two known, different instances of one class (a parent then its child): a recursion question. Allowed
+            // when the table marks the class nestable (lockdep's _nested); otherwise reported even for a reentrant
+            // primitive, since another thread can nest them the other way round.
+            if (edge.Held.Instance is { } heldInstance and not AccessPath.Stale && edge.TakenInstance is { } takenInstance && !heldInstance.Equals(takenInstance))
             {
-                var taken = acquire.Class;
-                if (acquire.IsTry || taken.Reentrant || acquire.Dropped.Contains(taken))
+                if (taken.Decl?.Nestable != true)
                 {
-                    continue;
+                    report(Messages.SelfDeadlockAcrossInstances(at, taken, edge.Held, takenInstance, heldInstance));
                 }
-
-                var held = call.Held.FirstOrDefault(h => ReferenceEquals(h.Class, taken));
-                if (held is not null && reported.Add((call.Operation, taken)))
-                {
-                    report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, callee.Prefix, acquire.Chain),
-                        taken.Display, Via(callee.Prefix, acquire.Chain), Describe(taken)));
-                }
+            }
+            else if (!taken.Reentrant)
+            {
+                report(Messages.SelfDeadlock(at, taken, edge.Held, Chain.Empty));
             }
         }
     }
-
-    private static string Path(string instance) => instance.StartsWith("p:", StringComparison.Ordinal) || instance.StartsWith("l:", StringComparison.Ordinal) ? instance.Substring(2) : instance;
-
-    private static string Describe(LockClass lockClass) => lockClass.Primitive switch
-    {
-        LockPrimitive.SpinLock => "System.Threading.SpinLock",
-        LockPrimitive.SemaphoreSlim => "SemaphoreSlim",
-        LockPrimitive.ReaderWriterLockSlim => "ReaderWriterLockSlim (without LockRecursionPolicy.SupportsRecursion)",
-        _ => "a " + lockClass.Kind.Name(),
-    } + " is not reentrant, so this deadlocks";
 }

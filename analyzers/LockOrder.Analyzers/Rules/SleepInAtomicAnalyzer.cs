@@ -4,6 +4,9 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -11,8 +14,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LockOrder.Rules;
 
 /// <summary>
-/// LOCK002: a call that may block or sleep, or a sleeping lock acquired, while a spinlock is held; also when
-/// the sleep happens inside a callee or a release callback, reported at the call with the path.
+/// LOCK002: a call that may block or sleep, or a sleeping lock acquired, while a spinlock is held; also when the
+/// sleep happens inside a callee or a release callback, reported at the call with the path.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
@@ -27,8 +30,7 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
         {
             if (call.Blocking is not null && InnermostSpinlock(call.Held) is { } spin)
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), new[] { OperationLocations.Of(spin.Site) },
-                    $"'{call.Blocking}'", spin.Class.Display, "", spin.Class.Display));
+                report(Messages.SleepInAtomic(OperationLocations.Of(call.Operation), $"'{call.Blocking}'", spin, Chain.Empty));
             }
         }
 
@@ -37,13 +39,12 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
             var taken = acquisition.Lock.Class;
             if (acquisition.Event.MayWait && taken.Kind.MaySleep() && InnermostSpinlock(acquisition.HeldBefore) is { } spin)
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), new[] { OperationLocations.Of(spin.Site) },
-                    $"acquiring {taken.Kind.Name()} {taken.Display}", spin.Class.Display, "", spin.Class.Display));
+                report(Messages.SleepInAtomic(OperationLocations.Of(acquisition.Operation), $"acquiring {taken.Kind.Name()} {taken.Display}", spin, Chain.Empty));
             }
         }
 
         var reported = new HashSet<IOperation>();
-        foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
+        foreach (var (call, callee, summary) in OrderEdges.CallsUnderLock(model, body, cancellationToken))
         {
             if (call.Blocking is not null || reported.Contains(call.Operation))
             {
@@ -53,11 +54,9 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
             // The innermost spinlock the callee still holds when it sleeps (it may drop some first).
             foreach (var spin in call.Held.Reverse().Where(h => h.Class.IsSpinlock))
             {
-                var chain = summary.SleepsUnder(spin.Class);
-                if (!chain.IsDefault && reported.Add(call.Operation))
+                if (summary.SleepsUnder(spin.Class) is { } chain && reported.Add(call.Operation))
                 {
-                    report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(spin, callee.Prefix, chain),
-                        $"'{callee.Prefix[0].Text}'", spin.Class.Display, Via(callee.Prefix, chain), spin.Class.Display));
+                    report(Messages.SleepInAtomic(OperationLocations.Of(call.Operation), $"'{callee.Prefix.First.Text}'", spin, callee.Prefix.Then(chain)));
                 }
             }
         }

@@ -1,6 +1,8 @@
 using System;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Queries;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -22,7 +24,7 @@ public sealed class UnlistedLockAnalyzer : LockRuleAnalyzer
         {
             if (acquisition.Lock.Class.Decl is null)
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(acquisition.Operation), acquisition.Lock.Class.Display));
+                report(Messages.NotInTable(OperationLocations.Of(acquisition.Operation), acquisition.Lock.Class));
             }
         }
     }

@@ -4,6 +4,9 @@ using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -26,18 +29,16 @@ public sealed class WaitUnderSleepingLockAnalyzer : LockRuleAnalyzer
         {
             if (call.Blocking is not null && SleepingLockOnly(call.Held) is { } held)
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), new[] { OperationLocations.Of(held.Site) },
-                    $"'{call.Blocking}'", held.Class.Display, ""));
+                report(Messages.WaitUnderSleepingLock(OperationLocations.Of(call.Operation), $"'{call.Blocking}'", held, Chain.Empty));
             }
         }
 
         var reported = new HashSet<IOperation>();
-        foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
+        foreach (var (call, callee, summary) in OrderEdges.CallsUnderLock(model, body, cancellationToken))
         {
-            if (call.Blocking is null && SleepingLockOnly(call.Held) is { } held && summary.WaitsUnder(held.Class) is { IsDefault: false } wait && reported.Add(call.Operation))
+            if (call.Blocking is null && SleepingLockOnly(call.Held) is { } held && summary.WaitsUnder(held.Class) is { } wait && reported.Add(call.Operation))
             {
-                report(Diagnostic.Create(Rule, OperationLocations.Of(call.Operation), Steps(held, callee.Prefix, wait),
-                    $"'{callee.Prefix[0].Text}'", held.Class.Display, Via(callee.Prefix, wait)));
+                report(Messages.WaitUnderSleepingLock(OperationLocations.Of(call.Operation), $"'{callee.Prefix.First.Text}'", held, callee.Prefix.Then(wait)));
             }
         }
     }

@@ -1,15 +1,15 @@
 using System.Collections.Generic;
-using System.Linq;
 using System.Threading;
+using LockOrder.Engine.Flow;
 using Microsoft.CodeAnalysis;
 
-namespace LockOrder.Engine;
+namespace LockOrder.Engine.Calls;
 
 /// <summary>
 /// Who calls what, over the whole compilation, from the same engine facts: for each method, lambda or local
-/// function, the calls that may run it (directly, through virtual dispatch, or as a delegate argument its
-/// callee invokes), with the locks held there; and the methods used as release callbacks (passed to a method
-/// of the table's 'frees' or 'invokes' lists). Built once per compilation, on first use.
+/// function, the calls that may run it (directly, through virtual dispatch, or as a delegate argument its callee
+/// invokes), with the locks held there; and the methods used as release callbacks (passed to a method of the
+/// table's 'frees' or 'invokes' lists). Built once per compilation, on first use.
 /// </summary>
 internal sealed class CallersIndex
 {
@@ -18,7 +18,6 @@ internal sealed class CallersIndex
 
     public CallersIndex(LockModel model, CancellationToken cancellationToken)
     {
-        var invokerNames = new HashSet<string>(model.Table.InvokerNames.Concat(model.Table.FreeNames), System.StringComparer.Ordinal);
         foreach (var method in SourceMethods(model.Compilation))
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -28,7 +27,7 @@ internal sealed class CallersIndex
                 {
                     foreach (var callee in model.Summaries.CalleesOf(call, cancellationToken))
                     {
-                        var key = Key(callee.Method);
+                        var key = MethodKey.Of(callee.Method);
                         if (!_callers.TryGetValue(key, out var list))
                         {
                             _callers[key] = list = new List<(BodyFacts, CallFact)>();
@@ -37,11 +36,11 @@ internal sealed class CallersIndex
                         list.Add((body, call));
                     }
 
-                    if (call.Target is { } target && invokerNames.Contains(Hierarchy.SymbolNames.Member(target.OriginalDefinition)))
+                    if (call.Target is { } target && model.Knowledge.RunsReleaseCallbacks(target))
                     {
                         foreach (var argument in call.Targets.DelegateArguments)
                         {
-                            _releaseCallbacks.Add(Key(argument.Target));
+                            _releaseCallbacks.Add(MethodKey.Of(argument.Target));
                         }
                     }
                 }
@@ -50,13 +49,10 @@ internal sealed class CallersIndex
     }
 
     public IReadOnlyList<(BodyFacts Caller, CallFact Call)> CallersOf(IMethodSymbol method)
-        => _callers.TryGetValue(Key(method), out var list) ? list : (IReadOnlyList<(BodyFacts, CallFact)>)System.Array.Empty<(BodyFacts, CallFact)>();
+        => _callers.TryGetValue(MethodKey.Of(method), out var list) ? list : (IReadOnlyList<(BodyFacts, CallFact)>)System.Array.Empty<(BodyFacts, CallFact)>();
 
     /// <summary>A method passed as a release callback: it runs as the last user of its object.</summary>
-    public bool IsReleaseCallback(IMethodSymbol method) => _releaseCallbacks.Contains(Key(method));
-
-    private static IMethodSymbol Key(IMethodSymbol method)
-        => method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction ? method : (method.PartialImplementationPart ?? method).OriginalDefinition;
+    public bool IsReleaseCallback(IMethodSymbol method) => _releaseCallbacks.Contains(MethodKey.Of(method));
 
     private static IEnumerable<IMethodSymbol> SourceMethods(Compilation compilation)
     {

@@ -2,7 +2,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Text;
 
-namespace LockOrder.Engine;
+namespace LockOrder.Engine.Queries;
 
 /// <summary>Where a diagnostic about an operation goes: for the lowered parts of a lock or using statement,
 /// the statement's head (<c>lock (x)</c>), not its whole body.</summary>

@@ -1,15 +1,16 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using LockOrder.Engine.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace LockOrder.Engine;
+namespace LockOrder.Engine.Flow;
 
 /// <summary>
-/// Per-body value facts the lock engine needs to name a lock object: what each flow capture holds and what
-/// each local assigned exactly once holds.
+/// Per-body value facts the lock engine needs to name objects: what each flow capture holds and what each local
+/// assigned exactly once holds; and from them, the <see cref="AccessPath"/> of an expression.
 /// </summary>
 internal sealed class BodyContext
 {
@@ -55,27 +56,22 @@ internal sealed class BodyContext
     /// <summary>Strips conversions and flow captures, and follows locals assigned once from a field or 'this'.</summary>
     public IOperation Unwrap(IOperation operation) => Follow(operation, IsStableLockSource);
 
-    /// <summary>See <see cref="CallFact.ObjectPaths"/>.</summary>
-    public ImmutableArray<string?> ObjectPathsOf(IInvocationOperation invocation)
+    /// <summary>Strips conversions and flow captures and follows any local assigned once.</summary>
+    public IOperation UnwrapValue(IOperation operation) => Follow(operation, _ => true);
+
+    /// <summary>The objects an invocation works on (see <see cref="CallObjects"/>).</summary>
+    public CallObjects ObjectsOf(IInvocationOperation invocation)
     {
-        var paths = ImmutableArray.CreateBuilder<string?>(invocation.Arguments.Length + 2);
-        var receiver = invocation.Instance is null ? null : StripCaptures(invocation.Instance);
-        paths.Add(PathOf(receiver));
-        paths.Add(receiver switch
+        var receiver = invocation.Instance is null ? null : Follow(invocation.Instance, followLocal: null);
+        var owner = receiver switch
         {
             IFieldReferenceOperation { Field.IsStatic: false } f => PathOf(f.Instance),
             IPropertyReferenceOperation { Property.IsStatic: false } p => PathOf(p.Instance),
             _ => null,
-        });
-        foreach (var argument in invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue))
-        {
-            paths.Add(PathOf(argument.Value));
-        }
-
-        return paths.MoveToImmutable();
+        };
+        var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue).Select(a => PathOf(a.Value)).ToImmutableArray();
+        return new CallObjects(PathOf(receiver), owner, arguments);
     }
-
-    private IOperation StripCaptures(IOperation operation) => Follow(operation, followLocal: null);
 
     /// <summary>What a call may invoke through delegates (see <see cref="CallTargets"/>).</summary>
     public CallTargets TargetsOf(IInvocationOperation invocation)
@@ -97,7 +93,7 @@ internal sealed class BodyContext
         }
 
         var arguments = ImmutableArray.CreateBuilder<DelegateArgument>();
-        var forwarded = ImmutableArray.CreateBuilder<(int, int)>();
+        var forwarded = ImmutableArray.CreateBuilder<ForwardedParameter>();
         foreach (var argument in invocation.Arguments)
         {
             if (argument.Parameter is null || argument.Parameter.Type.TypeKind != TypeKind.Delegate)
@@ -112,13 +108,13 @@ internal sealed class BodyContext
             }
             else if (OwnParameter(value) is int own and >= 0)
             {
-                forwarded.Add((argument.Parameter.Ordinal, own));
+                forwarded.Add(new ForwardedParameter(argument.Parameter.Ordinal, own));
             }
         }
 
         return invoked is null && invokedParameter < 0 && invokedMember is null && arguments.Count == 0 && forwarded.Count == 0
             ? CallTargets.None
-            : new CallTargets(invoked, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable(), invokedMember);
+            : new CallTargets(invoked, invokedMember, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable());
     }
 
     private static IMethodSymbol? DelegateTarget(IOperation value) => value switch
@@ -132,9 +128,6 @@ internal sealed class BodyContext
 
     private int OwnParameter(IOperation value)
         => value is IParameterReferenceOperation p && SymbolEqualityComparer.Default.Equals(p.Parameter.ContainingSymbol, Owner) ? p.Parameter.Ordinal : -1;
-
-    /// <summary>Strips conversions and flow captures and follows any local assigned once.</summary>
-    private IOperation UnwrapValue(IOperation operation) => Follow(operation, _ => true);
 
     /// <summary>
     /// The one unwrapping loop: strips conversions and flow captures, and follows a local assigned exactly once
@@ -168,31 +161,31 @@ internal sealed class BodyContext
     public IInvocationOperation? ScopeOwner(IOperation scope)
         => UnwrapValue(scope) is IInvocationOperation { TargetMethod.Name: "EnterScope" } invocation ? invocation : null;
 
-    /// <summary>An access path naming the instance an expression denotes ("this", "p:cfid", "p:tcon.Cfids"), or null.</summary>
-    public string? PathOf(IOperation? operation)
+    /// <summary>The access path naming the object an expression denotes, or null when it has none.</summary>
+    public AccessPath? PathOf(IOperation? operation)
     {
         if (operation is null)
         {
             return null;
         }
 
-        switch (StripCaptures(operation))
+        switch (Follow(operation, followLocal: null))
         {
             case IInstanceReferenceOperation:
-                return "this";
+                return AccessPath.This.Instance;
             case IParameterReferenceOperation p:
-                return "p:" + p.Parameter.Name;
+                return new AccessPath.Parameter(p.Parameter);
             case ILocalReferenceOperation l:
                 if (AssignedOnce(l.Local) is { } value && !(value is ILocalReferenceOperation) && PathOf(value) is { } valuePath)
                 {
                     return valuePath;
                 }
 
-                return "l:" + l.Local.Name;
+                return new AccessPath.Local(l.Local);
             case IFieldReferenceOperation f:
-                return f.Field.IsStatic ? f.Field.ContainingType.Name + "." + f.Field.Name : PathOf(f.Instance) is { } fp ? fp + "." + f.Field.Name : null;
+                return f.Field.IsStatic ? new AccessPath.Static(f.Field) : PathOf(f.Instance)?.Dot(f.Field);
             case IPropertyReferenceOperation pr when pr.Property.Name != "Current":
-                return pr.Property.IsStatic ? pr.Property.ContainingType.Name + "." + pr.Property.Name : PathOf(pr.Instance) is { } pp ? pp + "." + pr.Property.Name : null;
+                return pr.Property.IsStatic ? new AccessPath.Static(pr.Property) : PathOf(pr.Instance)?.Dot(pr.Property);
             default:
                 return null;
         }

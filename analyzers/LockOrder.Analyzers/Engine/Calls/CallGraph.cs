@@ -1,0 +1,208 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Queries;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LockOrder.Engine.Calls;
+
+/// <summary>A method a call may run, the steps that lead to it from the call site, and, for a delegate passed as an
+/// argument, the callee and parameter that must invoke it for it to run.</summary>
+internal readonly record struct CalleeCandidate(IMethodSymbol Method, Chain Prefix, IMethodSymbol? RunBy, int RunByOrdinal)
+{
+    public bool Conditional => RunBy is not null;
+}
+
+/// <summary>A callee a call runs, and the steps that lead to it from the call site.</summary>
+internal readonly record struct EffectiveCallee(IMethodSymbol Method, Chain Prefix);
+
+/// <summary>
+/// Who a call may run, resolved one way for everybody (the summaries, the strongly connected components, the
+/// callers index): its target, or every implementation of it for virtual and interface calls; the lambda or method
+/// a delegate invocation holds; whatever the compilation stores in an invoked delegate-typed member; and delegates
+/// passed as arguments, which run when the callee invokes that parameter.
+/// </summary>
+internal sealed class CallGraph
+{
+    private readonly Compilation _compilation;
+    private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
+    private readonly System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol Method, Location Where)>>> _storedDelegates;
+
+    public CallGraph(Compilation compilation)
+    {
+        _compilation = compilation;
+        _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
+        _storedDelegates = new System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol, Location)>>>(BuildStoredDelegates, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Every method a call may run, the delegate arguments among them marked with who must invoke them.</summary>
+    public IEnumerable<CalleeCandidate> Candidates(CallFact call)
+    {
+        if (call.Target is not { } target)
+        {
+            yield break;
+        }
+
+        var site = OperationLocations.Of(call.Operation);
+        if (target.MethodKind == MethodKind.DelegateInvoke)
+        {
+            if (call.Targets.InvokedDelegate is { } invoked)
+            {
+                yield return new CalleeCandidate(invoked, Chain.Of(Findings.Display(invoked), site), null, -1);
+            }
+
+            if (call.Targets.InvokedMember is { } member && _storedDelegates.Value.TryGetValue(member, out var stored))
+            {
+                foreach (var (method, where) in stored)
+                {
+                    yield return new CalleeCandidate(method, Chain.Of(member.ContainingType.Name + "." + member.Name, site).Then(Findings.Display(method), where), null, -1);
+                }
+            }
+        }
+        else
+        {
+            foreach (var implementation in Implementations(target))
+            {
+                yield return new CalleeCandidate(implementation, Chain.Of(Findings.Display(implementation), site), null, -1);
+            }
+        }
+
+        foreach (var argument in call.Targets.DelegateArguments)
+        {
+            yield return new CalleeCandidate(argument.Target,
+                Chain.Of(Findings.Display(target), site).Then(Findings.Display(argument.Target), OperationLocations.Of(argument.Argument)), target, argument.Ordinal);
+        }
+    }
+
+    /// <summary>The method itself (unless abstract without source), then every override and interface implementation
+    /// in the compilation for virtual, abstract and interface methods.</summary>
+    public IEnumerable<IMethodSymbol> Implementations(IMethodSymbol target)
+    {
+        var key = target.OriginalDefinition;
+        if (!key.IsAbstract || key.DeclaringSyntaxReferences.Length > 0)
+        {
+            yield return MethodKey.Of(target);
+        }
+
+        if ((key.IsVirtual || key.IsAbstract || key.IsOverride || key.ContainingType.TypeKind == TypeKind.Interface)
+            && _implementations.Value.TryGetValue(key, out var list))
+        {
+            foreach (var implementation in list)
+            {
+                yield return implementation;
+            }
+        }
+    }
+
+    private Dictionary<IMethodSymbol, List<IMethodSymbol>> BuildImplementations()
+    {
+        var map = new Dictionary<IMethodSymbol, List<IMethodSymbol>>(SymbolEqualityComparer.Default);
+        void Add(IMethodSymbol baseMethod, IMethodSymbol implementation)
+        {
+            var key = baseMethod.OriginalDefinition;
+            if (!map.TryGetValue(key, out var list))
+            {
+                map[key] = list = new List<IMethodSymbol>();
+            }
+
+            if (!list.Contains(implementation, SymbolEqualityComparer.Default))
+            {
+                list.Add(implementation);
+            }
+        }
+
+        var types = new Stack<INamespaceOrTypeSymbol>();
+        types.Push(_compilation.Assembly.GlobalNamespace);
+        while (types.Count > 0)
+        {
+            var container = types.Pop();
+            foreach (var member in container.GetMembers())
+            {
+                if (member is INamespaceOrTypeSymbol nested)
+                {
+                    types.Push(nested);
+                }
+            }
+
+            if (container is not INamedTypeSymbol type)
+            {
+                continue;
+            }
+
+            foreach (var method in type.GetMembers().OfType<IMethodSymbol>())
+            {
+                for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                {
+                    Add(overridden, method.OriginalDefinition);
+                }
+            }
+
+            foreach (var face in type.AllInterfaces)
+            {
+                foreach (var interfaceMethod in face.GetMembers().OfType<IMethodSymbol>())
+                {
+                    if (type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                        && SymbolEqualityComparer.Default.Equals(implementation.ContainingAssembly, _compilation.Assembly))
+                    {
+                        Add(interfaceMethod, implementation.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return map;
+    }
+
+    /// <summary>
+    /// Lambdas and methods stored in delegate-typed fields and properties anywhere in the compilation (assignments,
+    /// <c>+=</c>, initializers), so that invoking the member calls them. Built once, on the first call through such
+    /// a member, from the syntax trees and the driver's cached semantic models.
+    /// </summary>
+    private Dictionary<ISymbol, List<(IMethodSymbol, Location)>> BuildStoredDelegates()
+    {
+        var map = new Dictionary<ISymbol, List<(IMethodSymbol, Location)>>(SymbolEqualityComparer.Default);
+        foreach (var tree in _compilation.SyntaxTrees)
+        {
+            SemanticModel? semantic = null;
+            foreach (var node in tree.GetRoot().DescendantNodes())
+            {
+                (SyntaxNode Target, ExpressionSyntax Value)? pair = node switch
+                {
+                    AssignmentExpressionSyntax a => (a.Left, a.Right),
+                    VariableDeclaratorSyntax { Initializer: { } init, Parent.Parent: FieldDeclarationSyntax } v => (v, init.Value),
+                    PropertyDeclarationSyntax { Initializer: { } init } p => (p, init.Value),
+                    _ => null,
+                };
+                if (pair is not var (target, value) || value is not (LambdaExpressionSyntax or AnonymousMethodExpressionSyntax or IdentifierNameSyntax or MemberAccessExpressionSyntax))
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // One pass over the compilation, on demand; the driver caches semantic models.
+                semantic ??= _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                var member = target is ExpressionSyntax expression ? semantic.GetSymbolInfo(expression).Symbol : semantic.GetDeclaredSymbol(target);
+                if (member is not (IFieldSymbol { Type.TypeKind: TypeKind.Delegate } or IPropertySymbol { Type.TypeKind: TypeKind.Delegate }))
+                {
+                    continue;
+                }
+
+                if (semantic.GetSymbolInfo(value).Symbol is IMethodSymbol stored)
+                {
+                    var key = member.OriginalDefinition;
+                    if (!map.TryGetValue(key, out var list))
+                    {
+                        map[key] = list = new List<(IMethodSymbol, Location)>();
+                    }
+
+                    list.Add((stored, value.GetLocation()));
+                }
+            }
+        }
+
+        return map;
+    }
+}

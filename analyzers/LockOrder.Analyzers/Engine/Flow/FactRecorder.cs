@@ -1,0 +1,164 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using LockOrder.Engine.Knowledge;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LockOrder.Engine.Flow;
+
+/// <summary>
+/// Listens to the transfer's replay over the fixpoint states and keeps, per operation, what held on every visit (a
+/// body is walked once per finally continuation); then, from the states reaching each node, the merges where paths
+/// disagree and the state at the exit. Produces the body's <see cref="BodyFacts"/>.
+/// </summary>
+internal sealed class FactRecorder : IFlowSink
+{
+    private readonly BodyContext _body;
+    private readonly LockKnowledge _knowledge;
+    private readonly Dictionary<IOperation, AcquireFact> _acquisitions = new();
+    private readonly Dictionary<IOperation, ReleaseFact> _releases = new();
+    private readonly Dictionary<IOperation, CallFact> _calls = new();
+    private readonly Dictionary<IOperation, AwaitFact> _awaits = new();
+    private readonly Dictionary<IOperation, AccessFact> _accesses = new();
+    private readonly List<IFlowAnonymousFunctionOperation> _lambdas = new();
+
+    public FactRecorder(BodyContext body, LockKnowledge knowledge)
+    {
+        _body = body;
+        _knowledge = knowledge;
+    }
+
+    /// <summary>The lambdas met in the body, in order (each is then analysed as a body of its own).</summary>
+    public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => _lambdas;
+
+    public void Lambda(IFlowAnonymousFunctionOperation lambda)
+    {
+        if (!_lambdas.Contains(lambda))
+        {
+            _lambdas.Add(lambda);
+        }
+    }
+
+    public void Acquire(LockEvent lockEvent, IInvocationOperation invocation, LockState before)
+        => _acquisitions[invocation] = _acquisitions.TryGetValue(invocation, out var existing)
+            ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
+            : new AcquireFact(lockEvent, before.Held, invocation, before.Dropped);
+
+    public void Release(LockEvent lockEvent, IInvocationOperation invocation, bool wasHeld)
+        => _releases[invocation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(invocation, out var existing) || existing.WasHeld), invocation);
+
+    public void Call(IOperation operation, LockState state)
+    {
+        switch (operation)
+        {
+            case IInvocationOperation invocation:
+                Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation)));
+                break;
+            case IPropertyReferenceOperation property:
+                var blocking = _knowledge.Catalog.Blocking(property);
+                var accessor = property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property ? property.Property.SetMethod : property.Property.GetMethod;
+                if (blocking is not null || accessor is { DeclaringSyntaxReferences.Length: > 0 })
+                {
+                    Record(property, accessor, state, () => (blocking, CallTargets.None, CallObjects.None));
+                }
+
+                break;
+            case IObjectCreationOperation { Constructor: { DeclaringSyntaxReferences.Length: > 0 } constructor } creation:
+                Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None));
+                break;
+        }
+    }
+
+    public void Await(IAwaitOperation operation, LockState state)
+        => _awaits[operation] = _awaits.TryGetValue(operation, out var existing)
+            ? existing with { Held = LockDomain.Intersect(existing.Held, state.Held) }
+            : new AwaitFact(operation, state.Held);
+
+    public void Access(IOperation operation, ISymbol member, LockState state)
+    {
+        if (_knowledge.ProtectorOf(member) is not { } decl)
+        {
+            return;
+        }
+
+        bool isWrite = operation.Parent is IAssignmentOperation assignment && assignment.Target == operation
+            || operation.Parent is IIncrementOrDecrementOperation
+            || operation.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out };
+        _accesses[operation] = _accesses.TryGetValue(operation, out var existing)
+            ? existing with { Held = LockDomain.Intersect(existing.Held, state.Held) }
+            : new AccessFact(member, decl, isWrite, state.Held, operation);
+    }
+
+    private void Record(IOperation operation, IMethodSymbol? target, LockState state, System.Func<(string? Blocking, CallTargets Targets, CallObjects Objects)> describe)
+    {
+        if (_calls.TryGetValue(operation, out var existing))
+        {
+            _calls[operation] = existing with { Held = LockDomain.Intersect(existing.Held, state.Held), Dropped = existing.Dropped.Intersect(state.Dropped) };
+            return;
+        }
+
+        var (blocking, targets, objects) = describe();
+        _calls[operation] = new CallFact(operation, target, state.Held, blocking, targets, objects, state.Dropped);
+    }
+
+    /// <summary>The body's facts, given what reached each node in the replay.</summary>
+    public BodyFacts Build(ControlFlowGraph cfg, IMethodSymbol owner, IOperation? root, Dictionary<FlowNode, List<LockState>> incoming)
+    {
+        var merges = ImmutableArray.CreateBuilder<MergeFact>();
+        var exitStates = new List<LockState>();
+        foreach (var pair in incoming.OrderBy(p => p.Key.Block))
+        {
+            var block = cfg.Blocks[pair.Key.Block];
+            if (block.Kind == BasicBlockKind.Exit)
+            {
+                exitStates.AddRange(pair.Value);
+                continue;
+            }
+
+            if (pair.Value.Count < 2)
+            {
+                continue;
+            }
+
+            var disagreement = LockDomain.Disagreement(pair.Value);
+            if (disagreement.Count > 0)
+            {
+                var first = block.Operations.FirstOrDefault() ?? block.BranchValue;
+                merges.Add(new MergeFact(first is not null ? OperationLocations.Of(first) : OwnerLocation(owner, null), disagreement.ToImmutableArray(), AtExit: false));
+            }
+        }
+
+        var heldAtExit = ImmutableArray<HeldLock>.Empty;
+        if (exitStates.Count > 0)
+        {
+            heldAtExit = exitStates.Aggregate(LockDomain.Meet).Held;
+            var disagreement = LockDomain.Disagreement(exitStates);
+            if (disagreement.Count > 0)
+            {
+                merges.Add(new MergeFact(OwnerLocation(owner, root), disagreement.ToImmutableArray(), AtExit: true));
+            }
+        }
+
+        return new BodyFacts(
+            owner,
+            root,
+            Ordered(_acquisitions.Values, f => f.Operation),
+            Ordered(_releases.Values, f => f.Operation),
+            Ordered(_calls.Values, f => f.Operation),
+            Ordered(_awaits.Values, f => f.Operation),
+            merges.ToImmutable(),
+            heldAtExit,
+            Ordered(_accesses.Values, f => f.Operation));
+    }
+
+    private static ImmutableArray<T> Ordered<T>(IEnumerable<T> facts, System.Func<T, IOperation> operation)
+        => facts.OrderBy(f => operation(f).Syntax.SpanStart).ToImmutableArray();
+
+    /// <summary>The body's name (a method's identifier, a lambda's arrow), else its syntax.</summary>
+    private static Location OwnerLocation(IMethodSymbol owner, IOperation? root)
+        => owner.Locations.FirstOrDefault(l => l.IsInSource) ?? root?.Syntax.GetLocation() ?? Location.None;
+}

@@ -1,0 +1,134 @@
+using LockOrder.Engine.Knowledge;
+using LockOrder.Engine.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace LockOrder.Engine.Flow;
+
+/// <summary>
+/// Recognises lock operations (the lock statement as Roslyn lowers it, and every <see cref="LockApi"/> the
+/// knowledge resolves) and names the lock class each one works on.
+/// </summary>
+internal sealed class LockOperations
+{
+    private readonly LockKnowledge _knowledge;
+
+    public LockOperations(LockKnowledge knowledge) => _knowledge = knowledge;
+
+    /// <summary>What an invocation does to a lock, or null when it is not a lock operation.</summary>
+    public LockEvent? Recognize(IInvocationOperation invocation, BodyContext body)
+    {
+        if (_knowledge.LockMember(invocation.TargetMethod, invocation.Instance?.Type) is not var (api, member))
+        {
+            return null;
+        }
+
+        var lockExpression = member.Target switch
+        {
+            LockTarget.Receiver => invocation.Instance,
+            LockTarget.FirstArgument => invocation.Arguments.Length > 0 ? invocation.Arguments[0].Value : null,
+            _ => invocation.Instance is { } scope && body.ScopeOwner(scope) is { Instance: { } owner } ? owner : null,
+        };
+        if (lockExpression is null)
+        {
+            return null;
+        }
+
+        var lockRef = Name(lockExpression, body, api);
+        bool timed = TimeoutArgument(invocation) is not null;
+        return member.Op switch
+        {
+            LockOp.Acquire => new LockEvent(LockEventKind.Acquire, lockRef, MayWait: !api.Spins, RefGuard: RefGuard(invocation)),
+            LockOp.TryAcquire => new LockEvent(LockEventKind.TryAcquire, lockRef, MayWait: !api.Spins && HasTimeout(invocation), RefGuard: RefGuard(invocation)),
+            LockOp.AcquireOrTryWhenTimed => timed
+                ? new LockEvent(LockEventKind.TryAcquire, lockRef, MayWait: HasTimeout(invocation))
+                : new LockEvent(LockEventKind.Acquire, lockRef, MayWait: true),
+            LockOp.AsyncAcquire => timed ? null : new LockEvent(LockEventKind.Acquire, lockRef, MayWait: false, IsAsync: true),
+            _ => new LockEvent(LockEventKind.Release, lockRef, MayWait: false),
+        };
+    }
+
+    /// <summary>Names the lock class of a lock expression, following flow captures and single-assignment locals.</summary>
+    public LockRef Name(IOperation expression, BodyContext body, LockApi api)
+    {
+        switch (body.Unwrap(expression))
+        {
+            case IFieldReferenceOperation f:
+                return new LockRef(
+                    _knowledge.ClassOf(new LockIdentity.Member(f.Field.OriginalDefinition), f.Field.ContainingType.Name + "." + f.Field.Name, api),
+                    f.Field.IsStatic ? AccessPath.Global.Instance : body.PathOf(f.Instance));
+            case IPropertyReferenceOperation p:
+                return new LockRef(
+                    _knowledge.ClassOf(new LockIdentity.Member(p.Property.OriginalDefinition), p.Property.ContainingType.Name + "." + p.Property.Name, api),
+                    p.Property.IsStatic ? AccessPath.Global.Instance : body.PathOf(p.Instance));
+            case IInstanceReferenceOperation { Type: { } type }:
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Type(type.OriginalDefinition), type.Name, api), AccessPath.This.Instance);
+            case ITypeOfOperation t:
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Type(t.TypeOperand.OriginalDefinition), "typeof(" + t.TypeOperand.Name + ")", api), AccessPath.Global.Instance);
+            case IParameterReferenceOperation { Type: { } type } pr when IsUserType(type):
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Type(type.OriginalDefinition), type.Name, api), body.PathOf(pr));
+            case ILocalReferenceOperation { Type: { } type } lr when IsUserType(type):
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Type(type.OriginalDefinition), type.Name, api), body.PathOf(lr));
+            case IParameterReferenceOperation pr:
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Parameter(pr.Parameter), pr.Parameter.Name, api), body.PathOf(pr));
+            case var other:
+                var text = other.Syntax.ToString();
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Expression(body.Owner, text), text, api), null);
+        }
+    }
+
+    /// <summary>A class or struct of the user's own, not the framework's.</summary>
+    private static bool IsUserType(ITypeSymbol type)
+    {
+        if (type is not INamedTypeSymbol { SpecialType: SpecialType.None, TypeKind: TypeKind.Class or TypeKind.Struct } named)
+        {
+            return false;
+        }
+
+        var ns = named.ContainingNamespace;
+        while (ns is { ContainingNamespace.IsGlobalNamespace: false })
+        {
+            ns = ns.ContainingNamespace;
+        }
+
+        return ns is null || ns.IsGlobalNamespace || ns.Name != "System";
+    }
+
+    private static ILocalSymbol? RefGuard(IInvocationOperation invocation)
+    {
+        foreach (var arg in invocation.Arguments)
+        {
+            if (arg.Parameter is { RefKind: RefKind.Ref or RefKind.Out, Type.SpecialType: SpecialType.System_Boolean } && arg.Value is ILocalReferenceOperation local)
+            {
+                return local.Local;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A try-lock waits when it has a timeout argument other than the constant 0.</summary>
+    private static bool HasTimeout(IInvocationOperation invocation)
+        => TimeoutArgument(invocation) is { } timeout && !(timeout.ConstantValue.HasValue && timeout.ConstantValue.Value is 0);
+
+    /// <summary>The timeout argument (an int or TimeSpan parameter named like a timeout), if the overload has one.</summary>
+    private static IOperation? TimeoutArgument(IInvocationOperation invocation)
+    {
+        foreach (var arg in invocation.Arguments)
+        {
+            var p = arg.Parameter;
+            if (p is null || p.RefKind != RefKind.None)
+            {
+                continue;
+            }
+
+            bool timeoutType = p.Type.SpecialType == SpecialType.System_Int32 || p.Type is INamedTypeSymbol { Name: "TimeSpan", ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } };
+            if (timeoutType && p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0)
+            {
+                return arg.Value;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine.Model;
+
+/// <summary>
+/// Names an object by how the code reaches it, as roslyn-analyzers' AnalysisEntity does: a root (<c>this</c>, a
+/// parameter, a local, a static member) and a chain of fields and properties. Two paths are equal exactly when
+/// they name the same object at that point of one body. Records: value equality, nothing hand-written.
+/// </summary>
+internal abstract record AccessPath
+{
+    private AccessPath()
+    {
+    }
+
+    /// <summary>The variable this path starts from (parameter or local), if any.</summary>
+    public abstract ISymbol? Variable { get; }
+
+    /// <summary>How messages name the object: <c>this.Child</c>, <c>cfid</c>, <c>Registry.Gate</c>.</summary>
+    public abstract override string ToString();
+
+    /// <summary>The path with <paramref name="member"/> appended.</summary>
+    public AccessPath Dot(ISymbol member) => new Member(this, member.OriginalDefinition);
+
+    /// <summary><c>this</c>.</summary>
+    public sealed record This : AccessPath
+    {
+        public static readonly This Instance = new();
+
+        public override ISymbol? Variable => null;
+
+        public override string ToString() => "this";
+    }
+
+    /// <summary>A parameter of the body.</summary>
+    public sealed record Parameter(IParameterSymbol Symbol) : AccessPath
+    {
+        public override ISymbol? Variable => Symbol;
+
+        public override string ToString() => Symbol.Name;
+    }
+
+    /// <summary>A local of the body.</summary>
+    public sealed record Local(ILocalSymbol Symbol) : AccessPath
+    {
+        public override ISymbol? Variable => Symbol;
+
+        public override string ToString() => Symbol.Name;
+    }
+
+    /// <summary>A static field or property.</summary>
+    public sealed record Static(ISymbol Symbol) : AccessPath
+    {
+        public override ISymbol? Variable => null;
+
+        public override string ToString() => Symbol.ContainingType.Name + "." + Symbol.Name;
+    }
+
+    /// <summary>A field or property of another path's object.</summary>
+    public sealed record Member(AccessPath Instance, ISymbol Symbol) : AccessPath
+    {
+        public override ISymbol? Variable => Instance.Variable;
+
+        public override string ToString() => Instance + "." + Symbol.Name;
+    }
+
+    /// <summary>The instance of a static lock (a static member, or <c>typeof(T)</c>): one per lock class, and never
+    /// an object the code can free.</summary>
+    public sealed record Global : AccessPath
+    {
+        public static readonly Global Instance = new();
+
+        public override ISymbol? Variable => null;
+
+        public override string ToString() => "static";
+    }
+
+    /// <summary>What a path named before its variable was assigned again: the object is still the one it was, but
+    /// no longer the one the variable holds.</summary>
+    public sealed record Stale(AccessPath Was) : AccessPath
+    {
+        public override ISymbol? Variable => null;
+
+        public override string ToString() => "stale " + Was;
+    }
+}

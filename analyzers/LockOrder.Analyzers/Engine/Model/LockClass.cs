@@ -1,0 +1,97 @@
+using LockOrder.Engine.Knowledge;
+using LockOrder.Hierarchy;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine.Model;
+
+/// <summary>What a lock class is named after: the identity it is interned by.</summary>
+internal abstract record LockIdentity
+{
+    private LockIdentity()
+    {
+    }
+
+    /// <summary>A lock object stored in a field or property (the common case): every instance shares the class.</summary>
+    public sealed record Member(ISymbol Symbol) : LockIdentity;
+
+    /// <summary>A lock on an object of a type (<c>lock (this)</c>, <c>typeof(T)</c>, a parameter or local of a user type).</summary>
+    public sealed record Type(ITypeSymbol Symbol) : LockIdentity;
+
+    /// <summary>A lock object passed in as a parameter of a framework type (<c>lock (o)</c> with <c>object o</c>).</summary>
+    public sealed record Parameter(IParameterSymbol Symbol) : LockIdentity;
+
+    /// <summary>An expression the engine cannot name otherwise, per body and text.</summary>
+    public sealed record Expression(ISymbol Owner, string Text) : LockIdentity;
+}
+
+/// <summary>
+/// A lock class, as in lockdep and Clang: the field, property or static member the lock object comes from (or the
+/// type, for <c>lock (this)</c>), not the instance. Interned per compilation (<see cref="LockClasses"/>), so
+/// reference equality holds.
+/// </summary>
+internal sealed class LockClass
+{
+    public LockClass(LockIdentity identity, string sortKey, string codeName, LockDecl? decl, LockApi api)
+    {
+        Identity = identity;
+        SortKey = sortKey;
+        CodeName = codeName;
+        Decl = decl;
+        Api = api;
+        Kind = decl?.Kind ?? api.Kind;
+        Reentrant = api.Reentrant && Kind != LockKind.Spinlock;
+    }
+
+    public LockIdentity Identity { get; }
+
+    /// <summary>A stable text for ordering (reports list cycles from their smallest lock): "M:Ns.Type.Member",
+    /// "T:Ns.Type", "P:Ns.Type.Method(p)" or "E:Ns.Type.Method:text". Not an identity.</summary>
+    public string SortKey { get; }
+
+    /// <summary>The C# name, e.g. <c>CachedFid.FidLock</c>.</summary>
+    public string CodeName { get; }
+
+    /// <summary>The table row binding this class, if any.</summary>
+    public LockDecl? Decl { get; }
+
+    /// <summary>The primitive it was first seen taken through; it decides reentrancy and the default kind.</summary>
+    public LockApi Api { get; }
+
+    public LockKind Kind { get; }
+
+    public bool Reentrant { get; }
+
+    public bool IsSpinlock => Kind == LockKind.Spinlock;
+
+    /// <summary>How diagnostics name the lock: the table name and row when declared, else the C# name.</summary>
+    public string Display => Decl?.Display ?? $"'{CodeName}'";
+
+    public override string ToString() => Display;
+}
+
+/// <summary>A lock class plus the instance (the object that contains the lock), when known.</summary>
+internal readonly record struct LockRef(LockClass Class, AccessPath? Instance);
+
+/// <summary>A lock held at a program point.</summary>
+/// <param name="Count">Recursion depth for reentrant primitives (Monitor, Mutex, Lock).</param>
+/// <param name="AcquiredAsync">Taken with <c>await SemaphoreSlim.WaitAsync()</c>: an async lock, fine across awaits.</param>
+/// <param name="Site">Where it was acquired (the first site, when several paths acquire it).</param>
+internal sealed record HeldLock(LockClass Class, AccessPath? Instance, int Count, bool AcquiredAsync, IOperation Site)
+{
+    public bool SameLock(HeldLock other) => ReferenceEquals(Class, other.Class) && Equals(Instance, other.Instance);
+
+    public override string ToString() => Class.Display + (Instance is null ? "" : "@" + Instance) + (Count > 1 ? "x" + Count : "");
+}
+
+internal enum LockEventKind
+{
+    Acquire,
+    TryAcquire,
+    Release,
+}
+
+/// <summary>What one invocation does to a lock.</summary>
+/// <param name="MayWait">The acquisition can block the thread (a plain acquire, or a try-lock with a timeout).</param>
+/// <param name="IsAsync">Taken through <c>SemaphoreSlim.WaitAsync</c>: held once the awaiting completes.</param>
+/// <param name="RefGuard">The <c>ref bool lockTaken</c> argument, when there is one.</param>
+internal sealed record LockEvent(LockEventKind Kind, LockRef Lock, bool MayWait, bool IsAsync = false, ILocalSymbol? RefGuard = null);

@@ -1,0 +1,84 @@
+using System.Collections.Generic;
+using System.Linq;
+using LockOrder.Engine.Model;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine.Queries;
+
+/// <summary>An edge of the compilation's lock graph: <see cref="To"/> acquired while <see cref="From"/> is held, at a
+/// site, through a chain.</summary>
+internal sealed record LockEdge(LockClass From, LockClass To, Location Site, Location HeldSite, Chain Chain)
+{
+    public static LockEdge Of(OrderEdge edge) => new(edge.Held.Class, edge.Taken, OperationLocations.Of(edge.Site), OperationLocations.Of(edge.Held.Site), edge.Chain);
+}
+
+/// <summary>
+/// The compilation's lock graph, as lockdep builds it but from every path the engine sees (the order edges of
+/// every body between two classes; two instances of one class are LOCK003's concern), and its elementary cycles.
+/// </summary>
+internal static class Cycles
+{
+    /// <summary>Elementary cycles (each once, rotated to start at its smallest lock), at most
+    /// <paramref name="maxLength"/> locks long and <paramref name="maxCycles"/> in all.</summary>
+    public static List<List<LockEdge>> Find(IEnumerable<LockEdge> edges, int maxLength = 6, int maxCycles = 200)
+    {
+        // One representative edge per ordered pair: the first by location, so results are stable.
+        var graph = new Dictionary<LockClass, Dictionary<LockClass, LockEdge>>();
+        foreach (var edge in edges.OrderBy(e => e.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(e => e.Site.SourceSpan.Start).ThenBy(e => e.Chain.Text, System.StringComparer.Ordinal))
+        {
+            if (!graph.TryGetValue(edge.From, out var targets))
+            {
+                graph[edge.From] = targets = new Dictionary<LockClass, LockEdge>();
+            }
+
+            if (!targets.ContainsKey(edge.To))
+            {
+                targets[edge.To] = edge;
+            }
+        }
+
+        var order = graph.Keys.Concat(graph.Values.SelectMany(t => t.Keys)).Distinct().OrderBy(c => c.SortKey, System.StringComparer.Ordinal).ToList();
+        var rank = order.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+        var cycles = new List<List<LockEdge>>();
+        var path = new List<LockEdge>();
+        var onPath = new HashSet<LockClass>();
+
+        // Each cycle is found once, from its lowest-ranked lock, visiting only higher-ranked locks after it.
+        foreach (var start in order)
+        {
+            Walk(start, start);
+            if (cycles.Count >= maxCycles)
+            {
+                break;
+            }
+        }
+
+        return cycles;
+
+        void Walk(LockClass start, LockClass node)
+        {
+            if (cycles.Count >= maxCycles || !graph.TryGetValue(node, out var targets))
+            {
+                return;
+            }
+
+            onPath.Add(node);
+            foreach (var pair in targets.OrderBy(p => rank[p.Key]))
+            {
+                var next = pair.Key;
+                if (ReferenceEquals(next, start))
+                {
+                    cycles.Add(new List<LockEdge>(path) { pair.Value });
+                }
+                else if (rank[next] > rank[start] && !onPath.Contains(next) && path.Count + 1 < maxLength)
+                {
+                    path.Add(pair.Value);
+                    Walk(start, next);
+                    path.RemoveAt(path.Count - 1);
+                }
+            }
+
+            onPath.Remove(node);
+        }
+    }
+}

@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using LockOrder.Engine.Model;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine.Queries;
+
+/// <summary>One step of the path a finding was reached through, shown in messages and as an additional location.</summary>
+internal sealed record ChainStep(string Text, Location Location);
+
+/// <summary>
+/// The path from a call site down to what a finding is about (a call, a callback, a lock acquisition). One format
+/// for every rule: <see cref="Via"/> in messages, <see cref="Locations"/> as additional locations (the IDE and the
+/// SARIF log's relatedLocations).
+/// </summary>
+internal readonly record struct Chain(EquatableArray<ChainStep> Steps)
+{
+    public static readonly Chain Empty = new(new EquatableArray<ChainStep>(ImmutableArray<ChainStep>.Empty));
+
+    public Chain(ImmutableArray<ChainStep> steps)
+        : this(new EquatableArray<ChainStep>(steps))
+    {
+    }
+
+    public bool IsEmpty => Steps.Items.IsEmpty;
+
+    public ChainStep First => Steps.Items[0];
+
+    public static Chain Of(string text, Location location) => new(ImmutableArray.Create(new ChainStep(text, location)));
+
+    public Chain Then(Chain rest) => new(Steps.Items.AddRange(rest.Steps.Items));
+
+    public Chain Then(string text, Location location) => new(Steps.Items.Add(new ChainStep(text, location)));
+
+    /// <summary>"A -> B -> C", shortening the middle of long chains.</summary>
+    public string Text
+    {
+        get
+        {
+            var texts = Steps.Items.Select(s => s.Text).ToList();
+            if (texts.Count > 6)
+            {
+                texts = texts.Take(3).Concat(new[] { "..." }).Concat(texts.Skip(texts.Count - 2)).ToList();
+            }
+
+            return string.Join(" -> ", texts);
+        }
+    }
+
+    /// <summary>" (via A -> B -> C)", or nothing for a finding in the body itself.</summary>
+    public string Via => IsEmpty ? "" : " (via " + Text + ")";
+
+    /// <summary>The source locations of the steps.</summary>
+    public IEnumerable<Location> Locations => Steps.Items.Select(s => s.Location).Where(l => l.IsInSource);
+}
+
+/// <summary>How findings name places, methods and paths.</summary>
+internal static class Findings
+{
+    /// <summary>Where the held lock was taken, then each step of the chain.</summary>
+    public static IEnumerable<Location> Steps(HeldLock held, Chain chain)
+        => new[] { OperationLocations.Of(held.Site) }.Concat(chain.Locations);
+
+    /// <summary>"File.cs(12)": a place named in a message.</summary>
+    public static string Where(Location location)
+    {
+        var span = location.GetLineSpan();
+        return System.IO.Path.GetFileName(span.Path) + "(" + (span.StartLinePosition.Line + 1) + ")";
+    }
+
+    /// <summary>How a chain names a method: <c>Type.Method</c>, a local function's name, or "lambda at line N".</summary>
+    public static string Display(IMethodSymbol method) => method.MethodKind switch
+    {
+        MethodKind.AnonymousFunction => "lambda at line " + (method.Locations.FirstOrDefault()?.GetLineSpan().StartLinePosition.Line + 1),
+        MethodKind.LocalFunction => method.Name,
+        _ => method.ContainingType.Name + "." + method.Name,
+    };
+}

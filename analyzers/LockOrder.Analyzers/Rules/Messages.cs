@@ -1,0 +1,91 @@
+using System.Collections.Generic;
+using System.Linq;
+using LockOrder.Engine.Model;
+using LockOrder.Engine.Queries;
+using LockOrder.Hierarchy;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Rules;
+
+/// <summary>
+/// Every diagnostic the rules create, one typed builder per message: the rule passes locks, rows and chains, and the
+/// builder puts them in the descriptor's format (<see cref="Descriptors"/>) and adds the related locations (where
+/// the held lock was taken, then each step of the chain).
+/// </summary>
+internal static class Messages
+{
+    public static Diagnostic OutOfOrder(Location at, LockDecl taken, HeldLock held, LockDecl heldRow, Chain chain)
+        => Diagnostic.Create(Descriptors.OutOfOrder, at, Findings.Steps(held, chain),
+            taken.Display, heldRow.Display, taken.Name, chain.Via, $"'{heldRow.Name}'");
+
+    /// <param name="what">"'Thread.Sleep'", or "acquiring mutex 'x'".</param>
+    public static Diagnostic SleepInAtomic(Location at, string what, HeldLock spin, Chain chain)
+        => Diagnostic.Create(Descriptors.SleepInAtomic, at, Findings.Steps(spin, chain), what, spin.Class.Display, chain.Via, spin.Class.Display);
+
+    public static Diagnostic SelfDeadlock(Location at, LockClass taken, HeldLock held, Chain chain)
+        => Diagnostic.Create(Descriptors.SelfDeadlock, at, Findings.Steps(held, chain), taken.Display, chain.Via, NotReentrant(taken));
+
+    public static Diagnostic SelfDeadlockAcrossInstances(Location at, LockClass taken, HeldLock held, AccessPath takenInstance, AccessPath heldInstance)
+        => Diagnostic.Create(Descriptors.SelfDeadlock, at, Findings.Steps(held, Chain.Empty), taken.Display,
+            $" on another instance ('{takenInstance}' while '{heldInstance}' is held)",
+            "one lock class nested in itself can deadlock against a thread nesting the other way (mark its row 'nestable' if instances always nest in one order)");
+
+    public static Diagnostic HeldOnSomeExits(HeldLock held, Location exit, string body)
+        => Unbalanced(held.Site, new[] { exit },
+            $"{held.Class.Display} is still held when {body} returns on some paths but not on others; release it on every path, or declare the method as a primitive in lockorder.json if it is meant to return holding the lock");
+
+    public static Diagnostic HeldOnSomePaths(HeldLock held, Location merge)
+        => Unbalanced(held.Site, new[] { merge },
+            $"{held.Class.Display} is held on some of the paths that meet at line {merge.GetLineSpan().StartLinePosition.Line + 1} but not on others; take and release it on the same paths");
+
+    public static Diagnostic HeldAtExit(HeldLock held, string body)
+        => Unbalanced(held.Site, Enumerable.Empty<Location>(),
+            $"{held.Class.Display} is acquired here and still held when {body} returns; release it before returning, or declare {body} as an acquire wrapper in lockorder.json 'primitives'");
+
+    public static Diagnostic ReleasedWhenNotHeld(IOperation release, LockClass lockClass)
+        => Unbalanced(release, Enumerable.Empty<Location>(),
+            $"{lockClass.Display} is released here but is not held on every path that reaches this release; release only what this method holds");
+
+    public static Diagnostic NotInTable(Location at, LockClass lockClass)
+        => Diagnostic.Create(Descriptors.NotInTable, at, lockClass.Display);
+
+    /// <param name="callers">Where the method is called without the lock, when that is why it is reported.</param>
+    public static Diagnostic Unprotected(IOperation access, ISymbol member, bool isWrite, LockDecl row, string callersText, IEnumerable<Location> callers)
+        => Diagnostic.Create(Descriptors.Unprotected, OperationLocations.Of(access), callers,
+            SymbolNames.Qualified(member.OriginalDefinition), isWrite ? "written" : "read", row.Display, callersText);
+
+    public static Diagnostic AwaitUnderLock(IOperation awaitOperation, IReadOnlyList<HeldLock> held)
+        => Diagnostic.Create(Descriptors.AwaitUnderLock, OperationLocations.Of(awaitOperation), held.Select(h => OperationLocations.Of(h.Site)),
+            string.Join(" and ", held.Select(h => h.Class.Display)));
+
+    /// <param name="what">"'Thread.Sleep'", or the first step of the chain to it.</param>
+    public static Diagnostic WaitUnderSleepingLock(Location at, string what, HeldLock held, Chain chain)
+        => Diagnostic.Create(Descriptors.WaitUnderSleepingLock, at, Findings.Steps(held, chain), what, held.Class.Display, chain.Via);
+
+    public static Diagnostic HeldWhileFreed(Location at, HeldLock held, AccessPath freed, Chain chain)
+        => Diagnostic.Create(Descriptors.HeldWhileFreed, at, Findings.Steps(held, chain), held.Class.Display, freed.ToString(), chain.Via);
+
+    /// <summary>LOCK008 at edge <paramref name="here"/> of a cycle: the locks around it, each edge with its place and
+    /// chain, and the interleaving that deadlocks.</summary>
+    public static Diagnostic OrderCycle(IReadOnlyList<LockEdge> cycle, int here)
+    {
+        var edge = cycle[here];
+        string locks = string.Join(" -> ", cycle.Select(e => e.From.Display).Concat(new[] { cycle[0].From.Display }));
+        var parts = new List<string> { $"here {edge.To.Display} is acquired while {edge.From.Display} is held{edge.Chain.Via}" };
+        for (int k = 1; k < cycle.Count; k++)
+        {
+            var other = cycle[(here + k) % cycle.Count];
+            parts.Add($"at {Findings.Where(other.Site)} {other.To.Display} is acquired while {other.From.Display} is held{other.Chain.Via}");
+        }
+
+        string interleaving = string.Join("; ", cycle.Select((e, k) => $"thread {k + 1} holds {e.From.Display} and waits for {e.To.Display}"));
+        var additional = cycle.Where((_, k) => k != here).Select(e => e.Site).Concat(new[] { edge.HeldSite });
+        return Diagnostic.Create(Descriptors.OrderCycle, edge.Site, additional, locks, string.Join("; ", parts), interleaving);
+    }
+
+    private static Diagnostic Unbalanced(IOperation site, IEnumerable<Location> additional, string message)
+        => Diagnostic.Create(Descriptors.Unbalanced, OperationLocations.Of(site), additional, message);
+
+    private static string NotReentrant(LockClass lockClass)
+        => (lockClass.Api.NonReentrantName ?? "a " + lockClass.Kind.Name()) + " is not reentrant, so this deadlocks";
+}
