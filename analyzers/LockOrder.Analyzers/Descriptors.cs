@@ -16,6 +16,8 @@ internal static class Descriptors
     private const string Balance = "LockOrder.Balance";
     private const string Table = "LockOrder.Table";
     private const string Async = "LockOrder.Async";
+    private const string Protection = "LockOrder.Protection";
+    private const string Lifetime = "LockOrder.Lifetime";
 
     public static readonly DiagnosticDescriptor OutOfOrder = Create(
         RuleIds.OutOfOrder, Ordering, DiagnosticSeverity.Warning,
@@ -48,7 +50,7 @@ internal static class Descriptors
         "Every lock should have a row in the table, so that its order against the others is declared and checked.");
 
     public static readonly DiagnosticDescriptor Unprotected = Create(
-        RuleIds.Unprotected, Balance, DiagnosticSeverity.Warning,
+        RuleIds.Unprotected, Protection, DiagnosticSeverity.Warning,
         "A member used without the lock that protects it",
         "'{0}' is {1} without {2}, which the table says protects it{3}; take {2} around the access",
         "The table's 'protects' column: a listed member is read or written only with its lock held. Constructors, the lock's 'init' functions and release callbacks are exempt, and so is a method every caller of which holds the lock.");
@@ -74,7 +76,7 @@ internal static class Descriptors
         enabledByDefault: false);
 
     public static readonly DiagnosticDescriptor HeldWhileFreed = Create(
-        RuleIds.HeldWhileFreed, Balance, DiagnosticSeverity.Warning,
+        RuleIds.HeldWhileFreed, Lifetime, DiagnosticSeverity.Warning,
         "A lock is held while the object that contains it may be freed",
         "{0} is held while the object that contains it ('{1}') may be freed{2}; a thread waiting for the lock would use freed memory. Release {0} before the object can be freed.",
         "Freeing an object (a reference put whose release may run, or a method of the table's 'frees' list) while a lock stored in that same object is held is a use-after-free: the unlock, and any waiter, touch freed memory.");
