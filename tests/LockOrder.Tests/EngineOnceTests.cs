@@ -65,8 +65,7 @@ public class EngineOnceTests
             var diagnostics = await RawAnalysis.Run(compilation, """
                 { "locks": [ { "name": "a", "kind": "mutex", "symbol": "C.A" }, { "name": "b", "kind": "mutex", "symbol": "C.B" } ] }
                 """,
-                new DeclaredOrderAnalyzer(), new SleepInAtomicAnalyzer(), new SelfDeadlockAnalyzer(),
-                new UnbalancedLockingAnalyzer(), new UnlistedLockAnalyzer(), new AwaitUnderLockAnalyzer(), new LockTableAnalyzer());
+                AllAnalyzers.Create().ToArray());
 
             // The analysis really ran across calls: M holds b and reaches a through Helper, Generic and the setter.
             Assert.Contains(diagnostics, d => d.Id == "LOCK001" && d.GetMessage().Contains("via C.Helper", System.StringComparison.Ordinal));

@@ -20,13 +20,6 @@ namespace LockOrder.Tests;
 /// </summary>
 public class SeedFindingsTests
 {
-    private static readonly DiagnosticAnalyzer[] AllRules =
-    {
-        new DeclaredOrderAnalyzer(), new SleepInAtomicAnalyzer(), new SelfDeadlockAnalyzer(), new UnbalancedLockingAnalyzer(),
-        new UnlistedLockAnalyzer(), new AwaitUnderLockAnalyzer(), new LockCycleAnalyzer(), new WaitUnderSleepingLockAnalyzer(),
-        new HeldWhileFreedAnalyzer(), new ProtectedMemberAnalyzer(), new LockTableAnalyzer(),
-    };
-
     [Fact]
     public async Task SeedPort_InMemory_EqualsTheExpectedList()
     {
@@ -129,6 +122,6 @@ public class SeedFindingsTests
         var compilation = CSharpCompilation.Create(project, trees, platform.Append(kernel),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
-        return await RawAnalysis.Run(compilation, File.ReadAllText(LockTableTests.RepoFile("lockorder.json")), AllRules);
+        return await RawAnalysis.Run(compilation, File.ReadAllText(LockTableTests.RepoFile("lockorder.json")), AllAnalyzers.Create().ToArray());
     }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -13,29 +15,78 @@ internal static class TestReferences
         "net9.0", new PackageIdentity("Microsoft.NETCore.App.Ref", "9.0.16"), System.IO.Path.Combine("ref", "net9.0"));
 }
 
-/// <summary>Runs one rule over a source (and optionally a lockorder.json) and compares diagnostics exactly.</summary>
+/// <summary>
+/// The one way rule tests run an analyzer: <c>Verify&lt;T&gt;.Source(code, expected...)</c>, then any of
+/// <c>.WithTable(json)</c>, <c>.WithEditorConfig(text)</c>, <c>.WithAdditionalFile(path, text)</c>,
+/// <c>.Expect(...)</c>; await it (or return it as a Task). Diagnostics are compared exactly, by
+/// Microsoft.CodeAnalysis.Testing.
+/// </summary>
 internal static class Verify<TAnalyzer>
     where TAnalyzer : DiagnosticAnalyzer, new()
 {
     public static DiagnosticResult Diagnostic(string id) => CSharpAnalyzerVerifier<TAnalyzer, DefaultVerifier>.Diagnostic(id);
 
-    public static Task Source(string source, params DiagnosticResult[] expected) => Run(source, null, expected);
+    public static AnalyzerCase<TAnalyzer> Source(string source, params DiagnosticResult[] expected) => new AnalyzerCase<TAnalyzer>(source).Expect(expected);
 
-    public static Task WithTable(string source, string table, params DiagnosticResult[] expected) => Run(source, table, expected);
+    /// <summary>Shorthand for <c>Source(source, expected).WithTable(table)</c>.</summary>
+    public static AnalyzerCase<TAnalyzer> WithTable(string source, string table, params DiagnosticResult[] expected) => Source(source, expected).WithTable(table);
+}
 
-    private static async Task Run(string source, string? table, DiagnosticResult[] expected)
+/// <summary>One analyzer test case, built fluently and run when awaited.</summary>
+internal sealed class AnalyzerCase<TAnalyzer>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+{
+    private readonly string _source;
+    private readonly List<(string Path, string Text)> _additionalFiles = new();
+    private readonly List<DiagnosticResult> _expected = new();
+    private string? _editorConfig;
+
+    public AnalyzerCase(string source) => _source = source;
+
+    /// <summary>lockorder.json, as an additional file.</summary>
+    public AnalyzerCase<TAnalyzer> WithTable(string table) => WithAdditionalFile("lockorder.json", table);
+
+    public AnalyzerCase<TAnalyzer> WithAdditionalFile(string path, string text)
+    {
+        _additionalFiles.Add((path, text));
+        return this;
+    }
+
+    /// <summary>The body of a root .editorconfig for the C# files (<c>[*.cs]</c> lines; <c>root = true</c> is added).</summary>
+    public AnalyzerCase<TAnalyzer> WithEditorConfig(string lines)
+    {
+        _editorConfig = "root = true\n[*.cs]\n" + lines + "\n";
+        return this;
+    }
+
+    public AnalyzerCase<TAnalyzer> Expect(params DiagnosticResult[] expected)
+    {
+        _expected.AddRange(expected);
+        return this;
+    }
+
+    public Task RunAsync()
     {
         var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier>
         {
-            TestCode = source,
+            TestCode = _source,
             ReferenceAssemblies = TestReferences.Net90,
         };
-        if (table is not null)
+        foreach (var file in _additionalFiles)
         {
-            test.TestState.AdditionalFiles.Add(("lockorder.json", table));
+            test.TestState.AdditionalFiles.Add(file);
         }
 
-        test.ExpectedDiagnostics.AddRange(expected);
-        await test.RunAsync();
+        if (_editorConfig is not null)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", _editorConfig));
+        }
+
+        test.ExpectedDiagnostics.AddRange(_expected);
+        return test.RunAsync();
     }
+
+    public TaskAwaiter GetAwaiter() => RunAsync().GetAwaiter();
+
+    public static implicit operator Task(AnalyzerCase<TAnalyzer> test) => test.RunAsync();
 }

@@ -57,18 +57,13 @@ public class WaitUnderSleepingLockTests
     [Fact]
     public async Task Flagged_WhenEnabled_CleanOutsideAndUnderSpinlock()
     {
-        var test = new CSharpAnalyzerTest<WaitUnderSleepingLockAnalyzer, DefaultVerifier>
-        {
-            TestCode = Source,
-            ReferenceAssemblies = TestReferences.Net90,
-        };
-        test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", "root = true\n[*.cs]\ndotnet_diagnostic.LOCK009.severity = warning\n"));
-        test.ExpectedDiagnostics.Add(new DiagnosticResult("LOCK009", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(9, 9)
-            .WithMessage("'Task.Wait' blocks while 'C._gate' is held; if what it waits for needs 'C._gate', this deadlocks. Release 'C._gate' first, or await instead of blocking."));
-        test.ExpectedDiagnostics.Add(new DiagnosticResult("LOCK009", DiagnosticSeverity.Warning).WithLocation(1).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
-            .WithMessage("'C.Helper' blocks while 'C._gate' is held (via C.Helper -> Thread.Sleep); if what it waits for needs 'C._gate', this deadlocks. Release 'C._gate' first, or await instead of blocking."));
-        test.ExpectedDiagnostics.Add(new DiagnosticResult("LOCK009", DiagnosticSeverity.Warning).WithLocation(2).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
-            .WithArguments("'Thread.Sleep'", "'C._gate'", ""));
-        await test.RunAsync();
+        await Verify<WaitUnderSleepingLockAnalyzer>.Source(Source,
+                new DiagnosticResult("LOCK009", DiagnosticSeverity.Warning).WithLocation(0).WithLocation(9, 9)
+                    .WithMessage("'Task.Wait' blocks while 'C._gate' is held; if what it waits for needs 'C._gate', this deadlocks. Release 'C._gate' first, or await instead of blocking."),
+                new DiagnosticResult("LOCK009", DiagnosticSeverity.Warning).WithLocation(1).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+                    .WithMessage("'C.Helper' blocks while 'C._gate' is held (via C.Helper -> Thread.Sleep); if what it waits for needs 'C._gate', this deadlocks. Release 'C._gate' first, or await instead of blocking."),
+                new DiagnosticResult("LOCK009", DiagnosticSeverity.Warning).WithLocation(2).WithOptions(DiagnosticOptions.IgnoreAdditionalLocations)
+                    .WithArguments("'Thread.Sleep'", "'C._gate'", ""))
+            .WithEditorConfig("dotnet_diagnostic.LOCK009.severity = warning");
     }
 }
