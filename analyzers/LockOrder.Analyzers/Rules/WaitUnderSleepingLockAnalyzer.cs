@@ -25,24 +25,13 @@ public sealed class WaitUnderSleepingLockAnalyzer : LockRuleAnalyzer
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        foreach (var call in body.Calls)
+        foreach (var blocking in BlockingCalls.Of(model, body, SleepingLockOnly, (summary, held) => summary.WaitsUnder(held), cancellationToken))
         {
-            if (call.Blocking is not null && SleepingLockOnly(call.Held) is { } held)
-            {
-                report(Messages.WaitUnderSleepingLock(OperationLocations.Of(call.Operation), $"'{call.Blocking}'", held, Chain.Empty));
-            }
-        }
-
-        var reported = new HashSet<IOperation>();
-        foreach (var (call, callee, summary) in OrderEdges.CallsUnderLock(model, body, cancellationToken))
-        {
-            if (call.Blocking is null && SleepingLockOnly(call.Held) is { } held && summary.WaitsUnder(held.Class) is { } wait && reported.Add(call.Operation))
-            {
-                report(Messages.WaitUnderSleepingLock(OperationLocations.Of(call.Operation), $"'{callee.Prefix.First.Text}'", held, callee.Prefix.Then(wait)));
-            }
+            report(Messages.WaitUnderSleepingLock(OperationLocations.Of(blocking.Site), blocking.What, blocking.Held, blocking.Chain));
         }
     }
 
-    private static HeldLock? SleepingLockOnly(ImmutableArray<HeldLock> held)
-        => held.Any(h => h.Class.IsSpinlock) ? null : held.LastOrDefault();
+    /// <summary>The innermost lock, when no spinlock is held.</summary>
+    private static IEnumerable<HeldLock> SleepingLockOnly(ImmutableArray<HeldLock> held)
+        => held.IsEmpty || held.Any(h => h.Class.IsSpinlock) ? Enumerable.Empty<HeldLock>() : new[] { held[held.Length - 1] };
 }

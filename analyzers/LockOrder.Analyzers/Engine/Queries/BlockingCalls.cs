@@ -1,0 +1,58 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Threading;
+using LockOrder.Engine.Calls;
+using LockOrder.Engine.Flow;
+using LockOrder.Engine.Model;
+using Microsoft.CodeAnalysis;
+
+namespace LockOrder.Engine.Queries;
+
+/// <summary>A call that blocks (itself, or somewhere below it) while a lock of interest is held.</summary>
+/// <param name="What">How the message names it: "'Thread.Sleep'", or the first step of the chain to it.</param>
+/// <param name="Chain">From the call down to the blocking call; empty when the call itself blocks.</param>
+internal sealed record BlockingCall(IOperation Site, string What, HeldLock Held, Chain Chain);
+
+/// <summary>
+/// Calls that block under a lock, one query for LOCK002 (sleeping under a spinlock) and LOCK009 (waiting under a
+/// sleeping lock): a call the catalog says blocks, and a call whose callee blocks (its summary's witness) before it
+/// drops the lock. Each call is reported once, under the first candidate lock that applies.
+/// </summary>
+internal static class BlockingCalls
+{
+    /// <param name="candidates">The held locks that matter, in the order to try them (innermost first).</param>
+    /// <param name="witness">The path to the blocking call in a callee's summary, while the caller still holds a class.</param>
+    public static IEnumerable<BlockingCall> Of(LockModel model, BodyFacts body, Func<ImmutableArray<HeldLock>, IEnumerable<HeldLock>> candidates,
+        Func<MethodSummary, LockClass, Chain?> witness, CancellationToken cancellationToken)
+    {
+        foreach (var call in body.Calls)
+        {
+            if (call.Blocking is not null)
+            {
+                foreach (var held in candidates(call.Held))
+                {
+                    yield return new BlockingCall(call.Operation, $"'{call.Blocking}'", held, Chain.Empty);
+                    break;
+                }
+            }
+        }
+
+        var reported = new HashSet<IOperation>();
+        foreach (var (call, callee, summary) in OrderEdges.CallsUnderLock(model, body, cancellationToken))
+        {
+            if (call.Blocking is not null || reported.Contains(call.Operation))
+            {
+                continue;
+            }
+
+            foreach (var held in candidates(call.Held))
+            {
+                if (witness(summary, held.Class) is { } chain && reported.Add(call.Operation))
+                {
+                    yield return new BlockingCall(call.Operation, $"'{callee.Prefix.First.Text}'", held, callee.Prefix.Then(chain));
+                }
+            }
+        }
+    }
+}
