@@ -33,6 +33,19 @@ public sealed class RealBuildTests : IDisposable
         }
         """;
 
+    /// <summary>Lock statements on System.Threading.Lock with nullable annotations on (the project enables them):
+    /// the shape the real compiler leaves unlowered in the flow graph.</summary>
+    private const string Modern = """
+        using System.Threading;
+        public class Modern
+        {
+            private readonly Lock _a = new Lock();
+            private readonly Lock _b = new Lock();
+            public void One() { lock (_a) { lock (_b) { } } }
+            public void Two() { lock (_b) { lock (_a) { } } }
+        }
+        """;
+
     private readonly string _dir = Path.Combine(Path.GetTempPath(), "lockorder-e2e-" + Guid.NewGuid().ToString("N"));
 
     public RealBuildTests() => Directory.CreateDirectory(_dir);
@@ -60,6 +73,17 @@ public sealed class RealBuildTests : IDisposable
     }
 
     [Fact]
+    public void DotnetBuild_SeesLockStatementsOnSystemThreadingLock_WithNullableOn()
+    {
+        var (exit, output) = Build(editorConfig: null);
+        Assert.True(exit == 0, output);
+        var cycle = output.Split('\n').Where(l => l.Contains("warning LOCK008", StringComparison.Ordinal)).Select(l => l.Substring(0, l.IndexOf(':', StringComparison.Ordinal))).Distinct().ToList();
+        Assert.True(cycle.Count == 2, string.Join("\n", cycle));
+        Assert.True(cycle.Any(l => l.EndsWith("Modern.cs(6,37)", StringComparison.Ordinal)), string.Join("\n", cycle));
+        Assert.True(cycle.Any(l => l.EndsWith("Modern.cs(7,37)", StringComparison.Ordinal)), string.Join("\n", cycle));
+    }
+
+    [Fact]
     public void DotnetBuild_EditorConfigSeverity_MakesItAnError()
     {
         var (exit, output) = Build(editorConfig: "root = true\n[*.cs]\ndotnet_diagnostic.LOCK002.severity = error\n");
@@ -82,6 +106,7 @@ public sealed class RealBuildTests : IDisposable
             </Project>
             """);
         File.WriteAllText(Path.Combine(_dir, "Worker.cs"), Source);
+        File.WriteAllText(Path.Combine(_dir, "Modern.cs"), Modern);
         if (editorConfig is not null)
         {
             File.WriteAllText(Path.Combine(_dir, ".editorconfig"), editorConfig);

@@ -64,7 +64,7 @@ internal sealed class CallGraph
         }
         else
         {
-            foreach (var implementation in Implementations(target))
+            foreach (var implementation in Implementations(target, call.Dispatch))
             {
                 yield return new CalleeCandidate(implementation, Chain.Of(Findings.Display(implementation), site), null, -1);
             }
@@ -77,24 +77,133 @@ internal sealed class CallGraph
         }
     }
 
-    /// <summary>The method itself (unless abstract without source), then every override and interface implementation
-    /// in the compilation for virtual, abstract and interface methods.</summary>
-    public IEnumerable<IMethodSymbol> Implementations(IMethodSymbol target)
+    /// <summary>
+    /// The methods a call of <paramref name="target"/> may run, by class hierarchy analysis bounded by the receiver:
+    /// a non-virtual call (<c>base.M()</c>, a non-virtual method) runs the target; a virtual call on a receiver of
+    /// static class type T runs what T inherits and the overrides in types derived from T (not its siblings); on an
+    /// interface, type parameter or unknown receiver, every implementation in the compilation. A call on a
+    /// framework type that no type of the compilation derives from runs no source.
+    /// </summary>
+    public IEnumerable<IMethodSymbol> Implementations(IMethodSymbol target, Dispatch? dispatch = null)
     {
         var key = target.OriginalDefinition;
+        bool polymorphic = key.IsVirtual || key.IsAbstract || key.IsOverride || key.ContainingType.TypeKind == TypeKind.Interface;
+        if (!polymorphic || dispatch is { IsVirtual: false })
+        {
+            if (!key.IsAbstract || key.DeclaringSyntaxReferences.Length > 0)
+            {
+                yield return MethodKey.Of(target);
+            }
+
+            yield break;
+        }
+
+        var all = AllImplementations(key);
+        if (dispatch?.ReceiverType is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiver)
+        {
+            // What the receiver's own type runs (declared there or inherited), then overrides below it.
+            var own = OwnImplementation(receiver, key, all);
+            if (own is not null && (!own.IsAbstract || own.DeclaringSyntaxReferences.Length > 0))
+            {
+                yield return MethodKey.Of(own);
+            }
+
+            foreach (var implementation in all)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(implementation, own) && DerivesFrom(implementation.ContainingType, receiver))
+                {
+                    yield return implementation;
+                }
+            }
+
+            yield break;
+        }
+
         if (!key.IsAbstract || key.DeclaringSyntaxReferences.Length > 0)
         {
             yield return MethodKey.Of(target);
         }
 
-        if ((key.IsVirtual || key.IsAbstract || key.IsOverride || key.ContainingType.TypeKind == TypeKind.Interface)
-            && _implementations.Value.TryGetValue(key, out var list))
+        foreach (var implementation in all)
         {
-            foreach (var implementation in list)
+            yield return implementation;
+        }
+    }
+
+    /// <summary>Every implementation and override of a method in the compilation, transitively: an interface
+    /// member's implementation in a base class, and that method's overrides in derived classes.</summary>
+    private List<IMethodSymbol> AllImplementations(IMethodSymbol method)
+    {
+        var result = new List<IMethodSymbol>();
+        var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var work = new Stack<IMethodSymbol>();
+        work.Push(method);
+        while (work.Count > 0)
+        {
+            if (!_implementations.Value.TryGetValue(work.Pop(), out var direct))
             {
-                yield return implementation;
+                continue;
+            }
+
+            foreach (var implementation in direct)
+            {
+                if (seen.Add(implementation))
+                {
+                    result.Add(implementation);
+                    work.Push(implementation);
+                }
             }
         }
+
+        return result;
+    }
+
+    /// <summary>The implementation of <paramref name="method"/> that an instance of exactly <paramref name="type"/>
+    /// runs: the nearest override up its base chain, or the interface member's implementation.</summary>
+    private static IMethodSymbol? OwnImplementation(INamedTypeSymbol type, IMethodSymbol method, List<IMethodSymbol> implementations)
+    {
+        if (method.ContainingType.TypeKind == TypeKind.Interface)
+        {
+            // The interface slot maps to a method, which the type itself may override further down.
+            if (type.FindImplementationForInterfaceMember(method) is not IMethodSymbol slot)
+            {
+                return null;
+            }
+
+            method = slot.OriginalDefinition;
+        }
+
+        for (var t = type.OriginalDefinition; t is not null; t = t.BaseType?.OriginalDefinition)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t, method.ContainingType.OriginalDefinition))
+            {
+                return method;
+            }
+
+            foreach (var implementation in implementations)
+            {
+                if (SymbolEqualityComparer.Default.Equals(implementation.ContainingType.OriginalDefinition, t))
+                {
+                    return implementation;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
+    {
+        var target = ancestor.OriginalDefinition;
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, target))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private Dictionary<IMethodSymbol, List<IMethodSymbol>> BuildImplementations()

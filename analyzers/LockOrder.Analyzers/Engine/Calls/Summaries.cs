@@ -157,7 +157,7 @@ internal sealed class Summaries
             yield break;
         }
 
-        foreach (var implementation in _graph.Implementations(target))
+        foreach (var implementation in _graph.Implementations(target, call.Dispatch))
         {
             if (!MethodKey.HasBody(implementation))
             {

@@ -32,8 +32,8 @@ internal static class BodyAnalysis
         else
         {
             var recorder = new FactRecorder(body, knowledge);
-            var incoming = walker.Replay(new LockTransfer(body, locks, recorder), inputs, cancellationToken);
-            result.Add(recorder.Build(cfg, owner, root, incoming));
+            var incoming = walker.Replay(new LockTransfer(body, locks, recorder), new LockTransfer(body, locks, NullFlowSink.Instance), inputs, cancellationToken);
+            result.Add(recorder.Build(cfg, owner, root, incoming, walker.IsExceptional));
             foreach (var lambda in recorder.Lambdas)
             {
                 AnalyzeInto(cfg.GetAnonymousFunctionControlFlowGraph(lambda, cancellationToken), lambda.Symbol, lambda, knowledge, locks, cancellationToken, result);

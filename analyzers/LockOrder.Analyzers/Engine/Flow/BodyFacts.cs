@@ -51,6 +51,13 @@ internal sealed record CallObjects(AccessPath? Receiver, AccessPath? ReceiverOwn
     public AccessPath? Argument(int ordinal) => ordinal >= 0 && ordinal < Arguments.Length ? Arguments[ordinal] : null;
 }
 
+/// <summary>How a call is dispatched: virtually or not, and the static type of the object it is called on (after
+/// conversions, and through a local assigned once), which bounds the implementations it may run.</summary>
+internal sealed record Dispatch(bool IsVirtual, ITypeSymbol? ReceiverType)
+{
+    public static readonly Dispatch Direct = new(false, null);
+}
+
 /// <summary>A call (method, property accessor, constructor) and the locks held around it.</summary>
 /// <param name="Blocking">Display name when the catalog or the table says this call may block or sleep.</param>
 /// <param name="Dropped">Caller-held lock classes this body has dropped on every path to the call.</param>
@@ -61,7 +68,8 @@ internal sealed record CallFact(
     string? Blocking,
     CallTargets Targets,
     CallObjects Objects,
-    ImmutableHashSet<LockClass> Dropped);
+    ImmutableHashSet<LockClass> Dropped,
+    Dispatch Dispatch);
 
 /// <summary>A read or write of a member the table says a lock protects, and the locks held there.</summary>
 internal sealed record AccessFact(ISymbol Member, LockDecl ProtectedBy, bool IsWrite, ImmutableArray<HeldLock> Held, IOperation Operation);

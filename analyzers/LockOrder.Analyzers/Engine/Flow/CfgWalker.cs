@@ -15,15 +15,17 @@ internal interface IBlockTransfer<TState>
 
     bool Equal(TState a, TState b);
 
-    /// <summary>The state after a block's operations and its branch value.</summary>
-    TState AnalyzeBlock(BasicBlock block, TState input);
+    /// <summary>The state after a block's operations and its branch value. When <paramref name="throwPoints"/> is
+    /// given, adds to it the state before each operation (where an exception may leave the block).</summary>
+    TState AnalyzeBlock(BasicBlock block, TState input, List<TState>? throwPoints);
 
     /// <summary>The state on the branch where <paramref name="branchValue"/> equals <paramref name="outcome"/>, or
     /// null when the state proves that branch infeasible.</summary>
     TState? AnalyzeBranch(TState output, Microsoft.CodeAnalysis.IOperation branchValue, bool outcome);
 
-    /// <summary>What leaves a block along any edge (facts that only hold inside the block are dropped).</summary>
-    TState OnEdge(TState state);
+    /// <summary>What leaves a block along an edge to <paramref name="destination"/> (facts that only hold inside the
+    /// block, or inside a statement the edge leaves, are dropped).</summary>
+    TState OnEdge(TState state, BasicBlock destination);
 }
 
 /// <summary>A node of the walk: a block, under a continuation (the chain of finally regions still to run and
@@ -36,18 +38,20 @@ internal readonly record struct FlowNode(int Block, int Continuation);
 /// <list type="bullet">
 /// <item>Finally regions are walked per continuation (the chain of pending finally regions and the branch's
 /// destination), so a return inside <c>try</c> and the normal exit do not blur each other.</item>
-/// <item>Catch and filter entries receive the meet of the states at every block of their try region.</item>
-/// <item>Exceptional exits are not followed: throw, rethrow, and finally regions reached only by exceptions.</item>
+/// <item>An exception may leave a try region before any of its operations: it runs the finally regions between
+/// there and a catch (or filter) entry, which then receives the meet of those states. The finally regions on such
+/// a path are walked under an exceptional continuation: they shape the handler's state but record no facts.</item>
+/// <item>Exceptions that leave the method are not followed: throw, rethrow, and finally regions reached only so.</item>
 /// </list>
 /// <see cref="Solve"/> reaches the fixpoint; <see cref="Replay"/> runs the transfer once more over the final
-/// states (where a recording transfer collects facts) and returns what reaches each node.
+/// states (where a recording transfer collects facts on normal paths) and returns what reaches each node.
 /// </summary>
 internal sealed class CfgWalker<TState>
     where TState : class
 {
     private readonly ControlFlowGraph _cfg;
-    private readonly List<Continuation> _continuations = new() { new Continuation(ImmutableArray<ControlFlowRegion>.Empty, null, -1) };
-    private readonly Dictionary<(string, int, int), int> _continuationIds = new();
+    private readonly List<Continuation> _continuations = new() { new Continuation(ImmutableArray<ControlFlowRegion>.Empty, null, -1, Exceptional: false) };
+    private readonly Dictionary<(string, int, int, bool), int> _continuationIds = new();
 
     public CfgWalker(ControlFlowGraph cfg) => _cfg = cfg;
 
@@ -102,15 +106,15 @@ internal sealed class CfgWalker<TState>
         return input;
     }
 
-    /// <summary>Runs the transfer over every node once, from its fixpoint input, in block order; returns the states
-    /// arriving at each node along each edge.</summary>
-    public Dictionary<FlowNode, List<TState>> Replay(IBlockTransfer<TState> transfer, Dictionary<FlowNode, TState> inputs, CancellationToken cancellationToken)
+    /// <summary>Runs the transfer over every node once, from its fixpoint input, in block order; the recording
+    /// transfer on normal paths, the silent one on exceptional paths. Returns the states arriving at each node.</summary>
+    public Dictionary<FlowNode, List<TState>> Replay(IBlockTransfer<TState> recording, IBlockTransfer<TState> silent, Dictionary<FlowNode, TState> inputs, CancellationToken cancellationToken)
     {
         var incoming = new Dictionary<FlowNode, List<TState>>();
         foreach (var pair in inputs.OrderBy(p => p.Key.Block).ThenBy(p => p.Key.Continuation))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var (target, state) in Edges(pair.Key, pair.Value, transfer))
+            foreach (var (target, state) in Edges(pair.Key, pair.Value, IsExceptional(pair.Key) ? silent : recording))
             {
                 if (!incoming.TryGetValue(target, out var list))
                 {
@@ -124,33 +128,69 @@ internal sealed class CfgWalker<TState>
         return incoming;
     }
 
+    /// <summary>A node on an exception's way to its handler (inside a finally region it runs first).</summary>
+    public bool IsExceptional(FlowNode node) => _continuations[node.Continuation].Exceptional;
+
     private List<(FlowNode, TState)> Edges(FlowNode node, TState input, IBlockTransfer<TState> transfer)
     {
         var block = _cfg.Blocks[node.Block];
         var edges = new List<(FlowNode, TState)>();
-        var state = transfer.AnalyzeBlock(block, input);
+        var handlers = HandlerEntries(block);
+        var throwPoints = handlers.Count > 0 ? new List<TState>() : null;
+        var state = transfer.AnalyzeBlock(block, input, throwPoints);
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null)
         {
             bool jumpWhen = block.ConditionKind == ControlFlowConditionKind.WhenTrue;
             if (transfer.AnalyzeBranch(state, block.BranchValue, jumpWhen) is { } whenJump)
             {
-                Follow(block.ConditionalSuccessor, node, transfer.OnEdge(whenJump), edges);
+                Follow(block.ConditionalSuccessor, node, whenJump, edges);
             }
 
             if (transfer.AnalyzeBranch(state, block.BranchValue, !jumpWhen) is { } whenFall)
             {
-                Follow(block.FallThroughSuccessor, node, transfer.OnEdge(whenFall), edges);
+                Follow(block.FallThroughSuccessor, node, whenFall, edges);
             }
         }
         else
         {
-            Follow(block.FallThroughSuccessor, node, transfer.OnEdge(state), edges);
+            Follow(block.FallThroughSuccessor, node, state, edges);
         }
 
-        // An exception may leave the try at any of its blocks: handlers start from the meet of those states.
-        foreach (var handler in HandlerEntries(block))
+        if (throwPoints is null)
         {
-            edges.Add((new FlowNode(handler, node.Continuation), transfer.OnEdge(input)));
+            return Leave(edges, transfer);
+        }
+
+        // An exception may leave the block before any of its operations: through the finally regions it crosses,
+        // to each handler that may catch it.
+        var distinct = new List<TState>();
+        foreach (var point in throwPoints)
+        {
+            if (!distinct.Any(d => transfer.Equal(d, point)))
+            {
+                distinct.Add(point);
+            }
+        }
+
+        foreach (var (handler, finallys) in handlers)
+        {
+            var target = finallys.IsEmpty
+                ? new FlowNode(handler.Ordinal, node.Continuation)
+                : new FlowNode(finallys[0].FirstBlockOrdinal, Intern(finallys.RemoveAt(0), handler, node.Continuation, exceptional: true));
+            foreach (var leaving in distinct)
+            {
+                edges.Add((target, leaving));
+            }
+        }
+
+        return Leave(edges, transfer);
+    }
+
+    private List<(FlowNode, TState)> Leave(List<(FlowNode Target, TState State)> edges, IBlockTransfer<TState> transfer)
+    {
+        for (int i = 0; i < edges.Count; i++)
+        {
+            edges[i] = (edges[i].Target, transfer.OnEdge(edges[i].State, _cfg.Blocks[edges[i].Target.Block]));
         }
 
         return edges;
@@ -175,7 +215,7 @@ internal sealed class CfgWalker<TState>
                 if (!branch.FinallyRegions.IsEmpty)
                 {
                     var regions = branch.FinallyRegions;
-                    int k = Intern(regions.RemoveAt(0), branch.Destination, from.Continuation);
+                    int k = Intern(regions.RemoveAt(0), branch.Destination, from.Continuation, _continuations[from.Continuation].Exceptional);
                     edges.Add((new FlowNode(regions[0].FirstBlockOrdinal, k), state));
                 }
                 else
@@ -206,7 +246,7 @@ internal sealed class CfgWalker<TState>
                 var c = _continuations[from.Continuation];
                 if (!c.Pending.IsEmpty)
                 {
-                    edges.Add((new FlowNode(c.Pending[0].FirstBlockOrdinal, Intern(c.Pending.RemoveAt(0), c.Destination!, c.Parent)), state));
+                    edges.Add((new FlowNode(c.Pending[0].FirstBlockOrdinal, Intern(c.Pending.RemoveAt(0), c.Destination!, c.Parent, c.Exceptional)), state));
                 }
                 else if (c.Destination is not null)
                 {
@@ -220,38 +260,55 @@ internal sealed class CfgWalker<TState>
         }
     }
 
-    private IEnumerable<int> HandlerEntries(BasicBlock block)
+    /// <summary>The catch and filter entries an exception leaving <paramref name="block"/> may reach, each with the
+    /// finally regions it runs on the way (innermost first).</summary>
+    private List<(BasicBlock Handler, ImmutableArray<ControlFlowRegion> Finallys)> HandlerEntries(BasicBlock block)
     {
+        var result = new List<(BasicBlock, ImmutableArray<ControlFlowRegion>)>();
+        var finallys = ImmutableArray<ControlFlowRegion>.Empty;
+
         // A lambda's or local function's graph is nested in its container's, and its root region's
         // EnclosingRegion leads into the container's regions, whose handlers are blocks of the other graph: stop
         // at this graph's root.
         for (var region = block.EnclosingRegion; region is not null && region != _cfg.Root; region = region.EnclosingRegion)
         {
-            if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch)
+            if (region.Kind != ControlFlowRegionKind.Try || region.EnclosingRegion is not { } owner)
             {
-                foreach (var handler in tryAndCatch.NestedRegions)
+                continue;
+            }
+
+            if (owner.Kind == ControlFlowRegionKind.TryAndFinally && owner.NestedRegions.FirstOrDefault(r => r.Kind == ControlFlowRegionKind.Finally) is { } finallyRegion)
+            {
+                finallys = finallys.Add(finallyRegion);
+            }
+            else if (owner.Kind == ControlFlowRegionKind.TryAndCatch)
+            {
+                foreach (var handler in owner.NestedRegions)
                 {
                     if (handler.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler)
                     {
-                        yield return handler.FirstBlockOrdinal;
+                        result.Add((_cfg.Blocks[handler.FirstBlockOrdinal], finallys));
                     }
                 }
             }
         }
+
+        return result;
     }
 
-    private int Intern(ImmutableArray<ControlFlowRegion> pending, BasicBlock destination, int parent)
+    private int Intern(ImmutableArray<ControlFlowRegion> pending, BasicBlock destination, int parent, bool exceptional)
     {
-        var key = (string.Join(",", pending.Select(r => r.FirstBlockOrdinal)), destination.Ordinal, parent);
+        var key = (string.Join(",", pending.Select(r => r.FirstBlockOrdinal)), destination.Ordinal, parent, exceptional);
         if (!_continuationIds.TryGetValue(key, out int id))
         {
             id = _continuations.Count;
-            _continuations.Add(new Continuation(pending, destination, parent));
+            _continuations.Add(new Continuation(pending, destination, parent, exceptional));
             _continuationIds.Add(key, id);
         }
 
         return id;
     }
 
-    private sealed record Continuation(ImmutableArray<ControlFlowRegion> Pending, BasicBlock? Destination, int Parent);
+    /// <param name="Exceptional">Set on the way from a throw to its handler: the destination is the handler.</param>
+    private sealed record Continuation(ImmutableArray<ControlFlowRegion> Pending, BasicBlock? Destination, int Parent, bool Exceptional);
 }

@@ -43,32 +43,34 @@ internal sealed class FactRecorder : IFlowSink
         }
     }
 
-    public void Acquire(LockEvent lockEvent, IInvocationOperation invocation, LockState before)
-        => _acquisitions[invocation] = _acquisitions.TryGetValue(invocation, out var existing)
+    public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
+        => _acquisitions[operation] = _acquisitions.TryGetValue(operation, out var existing)
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
-            : new AcquireFact(lockEvent, before.Held, invocation, before.Dropped);
+            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped);
 
-    public void Release(LockEvent lockEvent, IInvocationOperation invocation, bool wasHeld)
-        => _releases[invocation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(invocation, out var existing) || existing.WasHeld), invocation);
+    public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)
+        => _releases[operation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(operation, out var existing) || existing.WasHeld), operation);
 
     public void Call(IOperation operation, LockState state)
     {
         switch (operation)
         {
             case IInvocationOperation invocation:
-                Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation)));
+                Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation),
+                    new Dispatch(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null)));
                 break;
             case IPropertyReferenceOperation property:
                 var blocking = _knowledge.Catalog.Blocking(property);
                 var accessor = property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property ? property.Property.SetMethod : property.Property.GetMethod;
                 if (blocking is not null || accessor is { DeclaringSyntaxReferences.Length: > 0 })
                 {
-                    Record(property, accessor, state, () => (blocking, CallTargets.None, CallObjects.None));
+                    Record(property, accessor, state, () => (blocking, CallTargets.None, CallObjects.None,
+                        property.Instance is { } receiver ? new Dispatch(!IsBase(receiver), _body.UnwrapValue(receiver).Type) : Dispatch.Direct));
                 }
 
                 break;
             case IObjectCreationOperation { Constructor: { DeclaringSyntaxReferences.Length: > 0 } constructor } creation:
-                Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None));
+                Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None, Dispatch.Direct));
                 break;
         }
     }
@@ -93,7 +95,7 @@ internal sealed class FactRecorder : IFlowSink
             : new AccessFact(member, decl, isWrite, state.Held, operation);
     }
 
-    private void Record(IOperation operation, IMethodSymbol? target, LockState state, System.Func<(string? Blocking, CallTargets Targets, CallObjects Objects)> describe)
+    private void Record(IOperation operation, IMethodSymbol? target, LockState state, System.Func<(string? Blocking, CallTargets Targets, CallObjects Objects, Dispatch Dispatch)> describe)
     {
         if (_calls.TryGetValue(operation, out var existing))
         {
@@ -101,17 +103,27 @@ internal sealed class FactRecorder : IFlowSink
             return;
         }
 
-        var (blocking, targets, objects) = describe();
-        _calls[operation] = new CallFact(operation, target, state.Held, blocking, targets, objects, state.Dropped);
+        var (blocking, targets, objects, dispatch) = describe();
+        _calls[operation] = new CallFact(operation, target, state.Held, blocking, targets, objects, state.Dropped, dispatch);
     }
 
+    /// <summary><c>base.M()</c>: not a virtual dispatch.</summary>
+    private static bool IsBase(IOperation receiver)
+        => receiver is IInstanceReferenceOperation { Syntax: Microsoft.CodeAnalysis.CSharp.Syntax.BaseExpressionSyntax };
+
     /// <summary>The body's facts, given what reached each node in the replay.</summary>
-    public BodyFacts Build(ControlFlowGraph cfg, IMethodSymbol owner, IOperation? root, Dictionary<FlowNode, List<LockState>> incoming)
+    /// <param name="exceptional">Nodes on an exception's way to its handler: no merge is reported there.</param>
+    public BodyFacts Build(ControlFlowGraph cfg, IMethodSymbol owner, IOperation? root, Dictionary<FlowNode, List<LockState>> incoming, System.Func<FlowNode, bool> exceptional)
     {
         var merges = ImmutableArray.CreateBuilder<MergeFact>();
         var exitStates = new List<LockState>();
         foreach (var pair in incoming.OrderBy(p => p.Key.Block))
         {
+            if (exceptional(pair.Key))
+            {
+                continue;
+            }
+
             var block = cfg.Blocks[pair.Key.Block];
             if (block.Kind == BasicBlockKind.Exit)
             {
@@ -124,7 +136,7 @@ internal sealed class FactRecorder : IFlowSink
                 continue;
             }
 
-            var disagreement = LockDomain.Disagreement(pair.Value);
+            var disagreement = LockDomain.Disagreement(pair.Value, atExit: false);
             if (disagreement.Count > 0)
             {
                 var first = block.Operations.FirstOrDefault() ?? block.BranchValue;
@@ -136,7 +148,7 @@ internal sealed class FactRecorder : IFlowSink
         if (exitStates.Count > 0)
         {
             heldAtExit = exitStates.Aggregate(LockDomain.Meet).Held;
-            var disagreement = LockDomain.Disagreement(exitStates);
+            var disagreement = LockDomain.Disagreement(exitStates, atExit: true);
             if (disagreement.Count > 0)
             {
                 merges.Add(new MergeFact(OwnerLocation(owner, root), disagreement.ToImmutableArray(), AtExit: true));

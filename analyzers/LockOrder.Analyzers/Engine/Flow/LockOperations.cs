@@ -1,6 +1,8 @@
 using LockOrder.Engine.Knowledge;
 using LockOrder.Engine.Model;
+using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace LockOrder.Engine.Flow;
@@ -46,6 +48,25 @@ internal sealed class LockOperations
             LockOp.AsyncAcquire => timed ? null : new LockEvent(LockEventKind.Acquire, lockRef, MayWait: false, IsAsync: true),
             _ => new LockEvent(LockEventKind.Release, lockRef, MayWait: false),
         };
+    }
+
+    /// <summary>
+    /// A <c>lock</c> statement on a <c>System.Threading.Lock</c> that the compiler's flow graph leaves unlowered: with
+    /// nullable annotations enabled, Roslyn (4.x and 5.x) builds an invalid operation for the lock expression instead
+    /// of the <c>EnterScope()</c> call and the <c>Dispose()</c> in a finally, and inlines the body. The lock is taken
+    /// here and held until control leaves the statement (<see cref="LockEvent.Scope"/>), exactly as the lowered form
+    /// would hold it.
+    /// </summary>
+    public LockEvent? RecognizeUnloweredLockStatement(IInvalidOperation invalid, BodyContext body)
+    {
+        if (invalid.Syntax.Parent is not LockStatementSyntax statement || statement.Expression != invalid.Syntax
+            || invalid.ChildOperations.FirstOrDefault() is not { } value
+            || _knowledge.ApiOf(value.Type) is not { } api || api.Member("EnterScope") is not { Op: LockOp.Acquire })
+        {
+            return null;
+        }
+
+        return new LockEvent(LockEventKind.Acquire, Name(value, body, api), MayWait: !api.Spins) { Scope = statement };
     }
 
     /// <summary>Names the lock class of a lock expression, following flow captures and single-assignment locals.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
 using LockOrder.Engine.Model;
@@ -12,10 +13,10 @@ internal interface IFlowSink
 {
     void Lambda(IFlowAnonymousFunctionOperation lambda);
 
-    void Acquire(LockEvent lockEvent, IInvocationOperation invocation, LockState before);
+    void Acquire(LockEvent lockEvent, IOperation operation, LockState before);
 
     /// <summary>A release, and whether the lock was held on the path that reached it.</summary>
-    void Release(LockEvent lockEvent, IInvocationOperation invocation, bool wasHeld);
+    void Release(LockEvent lockEvent, IOperation operation, bool wasHeld);
 
     /// <summary>A call that is not a lock operation: an invocation, a property access, an object creation.</summary>
     void Call(IOperation operation, LockState state);
@@ -35,11 +36,11 @@ internal sealed class NullFlowSink : IFlowSink
     {
     }
 
-    public void Acquire(LockEvent lockEvent, IInvocationOperation invocation, LockState before)
+    public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
     {
     }
 
-    public void Release(LockEvent lockEvent, IInvocationOperation invocation, bool wasHeld)
+    public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)
     {
     }
 
@@ -78,20 +79,57 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     public bool Equal(LockState a, LockState b) => LockDomain.Equal(a, b);
 
-    public LockState AnalyzeBlock(BasicBlock block, LockState input)
+    public LockState AnalyzeBlock(BasicBlock block, LockState input, List<LockState>? throwPoints)
     {
         var state = input;
         foreach (var op in block.Operations)
         {
+            state = LeaveScopes(state, s => Contains(s, op.Syntax));
+            if (throwPoints is not null && MayThrow(op))
+            {
+                throwPoints.Add(state);
+            }
+
             state = Visit(op, state);
         }
 
-        return block.BranchValue is null ? state : Visit(block.BranchValue, state);
+        if (block.BranchValue is null)
+        {
+            return state;
+        }
+
+        state = LeaveScopes(state, s => Contains(s, block.BranchValue.Syntax));
+        if (throwPoints is not null && MayThrow(block.BranchValue))
+        {
+            throwPoints.Add(state);
+        }
+
+        return Visit(block.BranchValue, state);
+    }
+
+    /// <summary>Whether an exception may start in this operation: a call, an allocation, a property, an await, a
+    /// throw. A lock release is not counted: it gives the lock up before it could throw.</summary>
+    private bool MayThrow(IOperation operation)
+    {
+        foreach (var op in operation.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case IInvocationOperation invocation when _locks.Recognize(invocation, _body) is { Kind: LockEventKind.Release }:
+                    continue;
+                case IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation or IAwaitOperation or IThrowOperation
+                    or IDynamicInvocationOperation or IDynamicMemberReferenceOperation:
+                    return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
-    /// A guard whose lock is already held says its boolean is true (that is what <c>Enter(o, ref taken)</c>
-    /// guarantees on return); a try-lock guard says the lock is held exactly on the true branch.
+    /// Refines the state by a branch on a guard: "true and held" makes the false branch infeasible (that is what
+    /// <c>Enter(o, ref taken)</c> guarantees on return); "false" makes the true branch infeasible; "held iff true"
+    /// adds the lock on the true branch and learns the boolean is false on the other.
     /// </summary>
     public LockState? AnalyzeBranch(LockState state, IOperation branchValue, bool outcome)
     {
@@ -119,31 +157,65 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             return state;
         }
 
-        if (guard.AlreadyHeld)
+        switch (guard.Kind)
         {
-            return outcome ? state : null;
+            case GuardKind.TrueAndHeld:
+                return outcome ? state : null;
+            case GuardKind.False:
+                return outcome ? null : state;
         }
 
-        var guards = state.Guards.Remove(key);
+        bool named = key is ILocalSymbol;
         if (!outcome)
         {
-            return state with { Guards = guards };
+            return state with { Guards = named ? state.Guards.SetItem(key, Guard.False) : state.Guards.Remove(key) };
         }
 
-        var held = state.IndexOfExact(guard.Lock) < 0 ? state.Held.Add(guard.Lock) : state.Held;
-        return state with { Held = held, Guards = key is ILocalSymbol ? guards.SetItem(key, guard with { AlreadyHeld = true }) : guards };
+        var held = state.IndexOfExact(guard.Lock!) < 0 ? state.Held.Add(guard.Lock!) : state.Held;
+        return state with { Held = held, Guards = named ? state.Guards.SetItem(key, guard with { Kind = GuardKind.TrueAndHeld }) : state.Guards.Remove(key) };
     }
 
-    /// <summary>A try-lock's result not stored by the end of its block is lost.</summary>
-    public LockState OnEdge(LockState state)
+    /// <summary>Along an edge to <paramref name="destination"/>: a try-lock's result not stored by the end of its
+    /// block is lost; a lock statement left unlowered releases its lock when the edge leaves the statement.</summary>
+    public LockState OnEdge(LockState state, BasicBlock destination)
     {
-        if (state.Guards.IsEmpty || !state.Guards.Keys.Any(k => k is IOperation))
+        if (!state.Guards.IsEmpty && state.Guards.Keys.Any(k => k is IOperation))
         {
-            return state;
+            state = state with { Guards = state.Guards.RemoveRange(state.Guards.Keys.Where(k => k is IOperation).ToList()) };
         }
 
-        return state with { Guards = state.Guards.RemoveRange(state.Guards.Keys.Where(k => k is IOperation).ToList()) };
+        return LeaveScopes(state, scope => Inside(scope, destination));
     }
+
+    /// <summary>Releases the locks of unlowered lock statements that control is no longer inside.</summary>
+    private static LockState LeaveScopes(LockState state, System.Func<SyntaxNode, bool> inside)
+    {
+        foreach (var held in state.Held)
+        {
+            if (held.Scope is { } scope && !inside(scope))
+            {
+                var guards = state.Guards.Where(g => g.Value.Lock is { } guarded && guarded.SameLock(held)).Select(g => g.Key).ToList();
+                state = state with { Held = state.Held.Remove(held), Guards = guards.Count == 0 ? state.Guards : state.Guards.RemoveRange(guards) };
+            }
+        }
+
+        return state;
+    }
+
+    /// <summary>Whether a block lies in a statement: its first operation (or branch) does; the exit never does; a
+    /// block with neither is taken to be where it came from.</summary>
+    private static bool Inside(SyntaxNode scope, BasicBlock block)
+    {
+        if (block.Kind == BasicBlockKind.Exit)
+        {
+            return false;
+        }
+
+        var syntax = (block.Operations.FirstOrDefault() ?? block.BranchValue)?.Syntax;
+        return syntax is null || Contains(scope, syntax);
+    }
+
+    private static bool Contains(SyntaxNode scope, SyntaxNode syntax) => syntax.SyntaxTree == scope.SyntaxTree && scope.Span.Contains(syntax.Span);
 
     private LockState Visit(IOperation op, LockState state)
     {
@@ -189,11 +261,19 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 _sink.Call(creation, state);
                 return state;
 
+            case IInvalidOperation invalid when _locks.RecognizeUnloweredLockStatement(invalid, _body) is { } lockStatement:
+                return Apply(lockStatement, invalid, state);
+
             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assign:
+                // The local now says what its value says: a try-lock's result, a known false, or nothing.
                 var guards = state.Guards.Remove(local.Local);
                 if (state.Guards.TryGetValue(Strip(assign.Value), out var pending))
                 {
                     guards = guards.Remove(Strip(assign.Value)).SetItem(local.Local, pending);
+                }
+                else if (assign.Value.ConstantValue is { HasValue: true, Value: false })
+                {
+                    guards = guards.SetItem(local.Local, Guard.False);
                 }
 
                 return StaleAfterReassignment(guards == state.Guards ? state : state with { Guards = guards }, local.Local);
@@ -225,14 +305,14 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
         return state;
     }
 
-    private LockState Apply(LockEvent lockEvent, IInvocationOperation invocation, LockState state)
+    private LockState Apply(LockEvent lockEvent, IOperation site, LockState state)
     {
         var lockRef = lockEvent.Lock;
         switch (lockEvent.Kind)
         {
             case LockEventKind.Acquire:
             {
-                _sink.Acquire(lockEvent, invocation, state);
+                _sink.Acquire(lockEvent, site, state);
                 int index = state.IndexOf(lockRef);
                 var held = state.Held;
                 HeldLock entry;
@@ -247,29 +327,32 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 }
                 else
                 {
-                    entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, invocation);
+                    entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site) { Scope = lockEvent.Scope };
                     held = held.Add(entry);
                 }
 
-                var guards = lockEvent.RefGuard is null ? state.Guards : state.Guards.SetItem(lockEvent.RefGuard, new Guard(entry, AlreadyHeld: true));
+                var guards = lockEvent.RefGuard is null ? state.Guards : state.Guards.SetItem(lockEvent.RefGuard, new Guard(entry, GuardKind.TrueAndHeld));
                 return new LockState(held, guards, state.Dropped.Remove(lockRef.Class));
             }
 
             case LockEventKind.TryAcquire:
             {
-                _sink.Acquire(lockEvent, invocation, state);
-                var entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, invocation);
-                object key = lockEvent.RefGuard is not null ? lockEvent.RefGuard : invocation;
-                return state with { Guards = state.Guards.SetItem(key, new Guard(entry, AlreadyHeld: false)) };
+                _sink.Acquire(lockEvent, site, state);
+                var entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site);
+                object key = lockEvent.RefGuard is not null ? lockEvent.RefGuard : site;
+                return state with { Guards = state.Guards.SetItem(key, new Guard(entry, GuardKind.HeldIffTrue)) };
             }
 
             default:
             {
                 int index = state.IndexOf(lockRef);
-                _sink.Release(lockEvent, invocation, wasHeld: index >= 0);
+                _sink.Release(lockEvent, site, wasHeld: index >= 0);
                 if (index < 0)
                 {
-                    return state with { Dropped = state.Dropped.Add(lockRef.Class) };
+                    // Not held on this path, or held only where a flag says so: either way not held after it.
+                    var conditional = state.Guards.Where(g => g.Value.Lock is { } guarded && ReferenceEquals(guarded.Class, lockRef.Class) && Equals(guarded.Instance, lockRef.Instance))
+                        .Select(g => g.Key).ToList();
+                    return state with { Dropped = state.Dropped.Add(lockRef.Class), Guards = conditional.Count == 0 ? state.Guards : state.Guards.RemoveRange(conditional) };
                 }
 
                 var entry = state.Held[index];
@@ -279,7 +362,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 }
 
                 // Once released, a guard no longer says anything about the lock.
-                var stale = state.Guards.Where(g => g.Value.Lock.SameLock(entry)).Select(g => g.Key).ToList();
+                var stale = state.Guards.Where(g => g.Value.Lock is { } guarded && guarded.SameLock(entry)).Select(g => g.Key).ToList();
                 return new LockState(state.Held.RemoveAt(index), stale.Count == 0 ? state.Guards : state.Guards.RemoveRange(stale), state.Dropped);
             }
         }

@@ -132,6 +132,10 @@ internal sealed class LockKnowledge
         return null;
     }
 
+    /// <summary>The lock API of a type (built-in or from the table), if it is one.</summary>
+    public LockApi? ApiOf(ITypeSymbol? type)
+        => type is INamedTypeSymbol named && _apisByType.TryGetValue(named.OriginalDefinition, out var api) ? api : null;
+
     /// <summary>True for a method that implements a declared custom primitive (its body is not analysed).</summary>
     public bool IsPrimitiveImplementation(ISymbol owner)
     {

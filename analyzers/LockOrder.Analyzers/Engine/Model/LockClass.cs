@@ -78,6 +78,10 @@ internal readonly record struct LockRef(LockClass Class, AccessPath? Instance);
 /// <param name="Site">Where it was acquired (the first site, when several paths acquire it).</param>
 internal sealed record HeldLock(LockClass Class, AccessPath? Instance, int Count, bool AcquiredAsync, IOperation Site)
 {
+    /// <summary>A lock statement whose graph has no release (see <see cref="LockEvent.Scope"/>): the lock is held
+    /// until control leaves this syntax.</summary>
+    public SyntaxNode? Scope { get; init; }
+
     public bool SameLock(HeldLock other) => ReferenceEquals(Class, other.Class) && Equals(Instance, other.Instance);
 
     public override string ToString() => Class.Display + (Instance is null ? "" : "@" + Instance) + (Count > 1 ? "x" + Count : "");
@@ -94,4 +98,9 @@ internal enum LockEventKind
 /// <param name="MayWait">The acquisition can block the thread (a plain acquire, or a try-lock with a timeout).</param>
 /// <param name="IsAsync">Taken through <c>SemaphoreSlim.WaitAsync</c>: held once the awaiting completes.</param>
 /// <param name="RefGuard">The <c>ref bool lockTaken</c> argument, when there is one.</param>
-internal sealed record LockEvent(LockEventKind Kind, LockRef Lock, bool MayWait, bool IsAsync = false, ILocalSymbol? RefGuard = null);
+internal sealed record LockEvent(LockEventKind Kind, LockRef Lock, bool MayWait, bool IsAsync = false, ILocalSymbol? RefGuard = null)
+{
+    /// <summary>For a lock statement the compiler's flow graph leaves unlowered (no acquire or release call in it):
+    /// the statement, whose end releases the lock.</summary>
+    public SyntaxNode? Scope { get; init; }
+}

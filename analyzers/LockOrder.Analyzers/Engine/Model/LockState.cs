@@ -5,15 +5,31 @@ using Microsoft.CodeAnalysis;
 
 namespace LockOrder.Engine.Model;
 
-/// <summary>
-/// What a boolean says about a lock: after <c>Monitor.Enter(o, ref taken)</c> the lock is held exactly when
-/// <c>taken</c> is true; after <c>got = Monitor.TryEnter(o)</c> it is held exactly when <c>got</c> is true.
-/// </summary>
-/// <param name="AlreadyHeld">True when the lock was added at the acquisition (Enter with ref taken); false for
-/// try-locks, whose lock is added only on the branch where the guard is true.</param>
-internal sealed record Guard(HeldLock Lock, bool AlreadyHeld)
+/// <summary>What a boolean local is known to say about a lock.</summary>
+internal enum GuardKind
 {
-    public bool SameAs(Guard other) => Lock.SameLock(other.Lock) && AlreadyHeld == other.AlreadyHeld;
+    /// <summary>The boolean is true and the lock is held (after <c>Monitor.Enter(o, ref taken)</c>).</summary>
+    TrueAndHeld,
+
+    /// <summary>The lock is held exactly when the boolean is true (after <c>Monitor.TryEnter(o, 50, ref taken)</c>,
+    /// <c>taken = Monitor.TryEnter(o)</c>, or where paths of both kinds meet).</summary>
+    HeldIffTrue,
+
+    /// <summary>The boolean is false (<c>bool taken = false</c>), so whatever it guards is not held.</summary>
+    False,
+}
+
+/// <summary>
+/// A small relational fact tying a boolean to a lock: the domain that keeps <c>lockTaken</c> and try-lock results
+/// correlated with the lock through conditions, merges and finally regions.
+/// </summary>
+/// <param name="Lock">The lock the boolean speaks of; null for <see cref="GuardKind.False"/>.</param>
+internal sealed record Guard(HeldLock? Lock, GuardKind Kind)
+{
+    public static readonly Guard False = new(null, GuardKind.False);
+
+    public bool SameAs(Guard other)
+        => Kind == other.Kind && (Lock is null ? other.Lock is null : other.Lock is not null && Lock.SameLock(other.Lock));
 }
 
 /// <summary>
@@ -92,13 +108,40 @@ internal static class LockDomain
         var guards = a.Guards;
         foreach (var pair in a.Guards)
         {
-            if (!b.Guards.TryGetValue(pair.Key, out var other) || !other.SameAs(pair.Value))
+            var met = b.Guards.TryGetValue(pair.Key, out var other) ? MeetGuards(pair.Value, a, other, b) : null;
+            if (met is null)
             {
                 guards = guards.Remove(pair.Key);
+            }
+            else if (!ReferenceEquals(met, pair.Value))
+            {
+                guards = guards.SetItem(pair.Key, met);
             }
         }
 
         return new LockState(held.ToImmutable(), guards, a.Dropped.Intersect(b.Dropped));
+    }
+
+    /// <summary>
+    /// The join of two facts about one boolean: "true and held" on one path and "held iff true" or "false (and not
+    /// held)" on the other both mean "held iff true" after the merge, so <c>if (taken) Monitor.Exit(o)</c> releases
+    /// exactly on the paths that hold the lock. Null when nothing is known any more.
+    /// </summary>
+    private static Guard? MeetGuards(Guard x, LockState xs, Guard y, LockState ys)
+    {
+        if (x.SameAs(y))
+        {
+            return x;
+        }
+
+        if (x.Lock is not null && y.Lock is not null)
+        {
+            return x.Lock.SameLock(y.Lock) ? x with { Kind = GuardKind.HeldIffTrue } : null;
+        }
+
+        // One side says false: fine as long as that side does not hold the lock by other means.
+        var (guard, falseSide) = x.Lock is not null ? (x, ys) : (y, xs);
+        return guard.Lock is not null && falseSide.IndexOfExact(guard.Lock) < 0 ? guard with { Kind = GuardKind.HeldIffTrue } : null;
     }
 
     /// <summary>Equal as lattice elements: the same locks (class, instance, count) in the same order, the same
@@ -134,10 +177,16 @@ internal static class LockDomain
         return true;
     }
 
-    /// <summary>Locks held in some of the given states but not all of them.</summary>
-    public static IReadOnlyList<HeldLock> Disagreement(IReadOnlyList<LockState> states)
+    /// <summary>
+    /// Locks held in some of the given states but not all of them, except where a boolean tells which (a guard
+    /// "held iff true" survives the meet: <c>if (taken) Monitor.Exit(o)</c> will release exactly those). At the exit
+    /// the guarded locks count too: a method that returns while a lock is held when its flag is true leaks it.
+    /// </summary>
+    public static IReadOnlyList<HeldLock> Disagreement(IReadOnlyList<LockState> states, bool atExit)
     {
-        var result = new List<HeldLock>();
+        var guarded = states.Aggregate(Meet).Guards.Values
+            .Where(g => g.Kind == GuardKind.HeldIffTrue && g.Lock is not null).Select(g => g.Lock!).ToList();
+        var result = atExit ? guarded.Where(g => !states.All(s => s.IndexOfExact(g) >= 0)).ToList() : new List<HeldLock>();
         foreach (var s in states)
         {
             foreach (var h in s.Held)
@@ -147,7 +196,7 @@ internal static class LockDomain
                     continue;
                 }
 
-                if (states.Any(o => !o.Held.Any(x => x.SameLock(h) && x.Count == h.Count)))
+                if (states.Any(o => !o.Held.Any(x => x.SameLock(h) && x.Count == h.Count)) && (atExit || !guarded.Any(g => g.SameLock(h))))
                 {
                     result.Add(h);
                 }
