@@ -5,14 +5,15 @@ using Order = LockOrder.Tests.Verify<LockOrder.Rules.DeclaredOrderAnalyzer>;
 namespace LockOrder.Tests;
 
 /// <summary>Virtual and interface calls run what the receiver's static type allows (class hierarchy analysis
-/// bounded by the receiver), not every implementation in the compilation.</summary>
+/// bounded by the receiver), not every implementation in the compilation; a framework abstraction called on a
+/// framework-typed receiver runs the framework's implementation.</summary>
 public class DispatchTests
 {
     private const string Types = """
         using System;
         using System.IO;
         interface IWork { void Do(); }
-        class Base : IDisposable { public virtual void Step() { } public virtual void Dispose() { } }
+        class Base : IDisposable { public virtual void Step() { } public virtual void Dispose() { } public override string ToString() { lock (C.A) { return ""; } } }
         class Takes : Base, IWork
         {
             public void Do() { lock (C.A) { } }
@@ -30,14 +31,14 @@ public class DispatchTests
             {
                 public static readonly object A = new object();
                 public static readonly object B = new object();
-                void M(Takes t, Base b, IWork w, IDisposable d)
+                void M(Takes t, Base b, IWork w)
                 {
                     lock (B)
                     {
                         {|LOCK001:t.Do()|};
                         {|LOCK001:b.Step()|};
                         {|LOCK001:w.Do()|};
-                        {|LOCK001:d.Dispose()|};
+                        {|LOCK001:b.Dispose()|};
                         IWork local = new Takes();
                         {|LOCK001:local.Do()|};
                     }
@@ -52,10 +53,13 @@ public class DispatchTests
             {
                 public static readonly object A = new object();
                 public static readonly object B = new object();
-                void M(Quiet q, QuietLeaf leaf, string path)
+                void M(Quiet q, QuietLeaf leaf, string path, IDisposable d, object o)
                 {
                     lock (B)
                     {
+                        // A framework abstraction on a framework-typed receiver runs the framework's implementation.
+                        d.Dispose();
+                        o.ToString();
                         q.Do();
                         q.Step();
                         leaf.Dispose();

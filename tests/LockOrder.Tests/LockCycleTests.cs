@@ -128,3 +128,55 @@ public class LockCycleTests
             }
             """);
 }
+
+/// <summary>Cycles that cannot deadlock: re-entering a reentrant lock already held makes no order edge, and a cycle
+/// whose every edge is made under one common lock (a gate) is serialised by it.</summary>
+public class CycleRefinementTests
+{
+    [Fact]
+    public Task Clean_ReacquiringAReentrantLockAlreadyHeld_IsNotAnEdge()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                void One() { lock (_a) { lock (_b) { lock (_a) { } } } }
+                void Helper() { lock (_a) { } }
+                void Two() { lock (_a) { lock (_b) { Helper(); } } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_TheSameShapeWhenAnotherPathTakesThemTheOtherWay()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                void One() { lock (_a) { {|LOCK008:lock (_b)|} { lock (_a) { } } } }
+                void Two() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Clean_CycleEveryEdgeOfWhichIsTakenUnderOneGateLock()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            class C
+            {
+                private readonly object _gate = new object(), _a = new object(), _b = new object();
+                void One() { lock (_gate) { lock (_a) { lock (_b) { } } } }
+                void Two() { lock (_gate) { lock (_b) { Inner(); } } }
+                void Inner() { lock (_a) { } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_WhenOneEdgeIsAlsoTakenWithoutTheGate_ReportedAtTheUngatedOne()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            class C
+            {
+                private readonly object _gate = new object(), _a = new object(), _b = new object();
+                void One() { lock (_gate) { lock (_a) { {|LOCK008:lock (_b)|} { } } } }
+                void Two() { lock (_gate) { lock (_b) { lock (_a) { } } } }
+                void Three() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+            }
+            """);
+}

@@ -98,6 +98,15 @@ internal sealed class CallGraph
             yield break;
         }
 
+        // A framework abstraction called on a framework-typed receiver (IDisposable.Dispose on an IDisposable,
+        // IDictionary.TryGetValue on an IDictionary, object.ToString on an object): the code at the call names no
+        // type of its own, so the call is taken to run the framework's implementation, which is assumed not to lock
+        // (as for any method without source), not every implementation the compilation happens to contain.
+        if (dispatch is not null && key.DeclaringSyntaxReferences.Length == 0 && !IsSourceType(dispatch.ReceiverType))
+        {
+            yield break;
+        }
+
         var all = AllImplementations(key);
         if (dispatch?.ReceiverType is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiver)
         {
@@ -191,6 +200,14 @@ internal sealed class CallGraph
 
         return null;
     }
+
+    /// <summary>A type declared in this compilation (a type parameter counts when its constraints name one).</summary>
+    private bool IsSourceType(ITypeSymbol? type) => type switch
+    {
+        null => false,
+        ITypeParameterSymbol parameter => parameter.ConstraintTypes.Any(IsSourceType),
+        _ => SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _compilation.Assembly),
+    };
 
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
     {

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using LockOrder.Engine.Model;
 using Microsoft.CodeAnalysis;
@@ -7,14 +8,17 @@ namespace LockOrder.Engine.Queries;
 
 /// <summary>An edge of the compilation's lock graph: <see cref="To"/> acquired while <see cref="From"/> is held, at a
 /// site, through a chain.</summary>
-internal sealed record LockEdge(LockClass From, LockClass To, Location Site, Location HeldSite, Chain Chain)
+/// <param name="Gates">Other lock classes held where the edge is made.</param>
+internal sealed record LockEdge(LockClass From, LockClass To, Location Site, Location HeldSite, Chain Chain, ImmutableHashSet<LockClass> Gates)
 {
-    public static LockEdge Of(OrderEdge edge) => new(edge.Held.Class, edge.Taken, OperationLocations.Of(edge.Site), OperationLocations.Of(edge.Held.Site), edge.Chain);
+    public static LockEdge Of(OrderEdge edge) => new(edge.Held.Class, edge.Taken, OperationLocations.Of(edge.Site), OperationLocations.Of(edge.Held.Site), edge.Chain, edge.Gates);
 }
 
 /// <summary>
 /// The compilation's lock graph, as lockdep builds it but from every path the engine sees (the order edges of
 /// every body between two classes; two instances of one class are LOCK003's concern), and its elementary cycles.
+/// A cycle every edge of which is made, on every path the engine sees, while one common lock is held cannot
+/// deadlock (that lock serialises the threads): such gated cycles are left out, as Goodlock and Infer do.
 /// </summary>
 internal static class Cycles
 {
@@ -22,9 +26,12 @@ internal static class Cycles
     /// <paramref name="maxLength"/> locks long and <paramref name="maxCycles"/> in all.</summary>
     public static List<List<LockEdge>> Find(IEnumerable<LockEdge> edges, int maxLength = 6, int maxCycles = 200)
     {
-        // One representative edge per ordered pair: the first by location, so results are stable.
+        // One representative edge per ordered pair: the first by location among those with the fewest gates (an
+        // ungated witness when there is one), so results are stable. The pair's gates are those held on every one
+        // of its edges.
         var graph = new Dictionary<LockClass, Dictionary<LockClass, LockEdge>>();
-        foreach (var edge in edges.OrderBy(e => e.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(e => e.Site.SourceSpan.Start).ThenBy(e => e.Chain.Text, System.StringComparer.Ordinal))
+        var gates = new Dictionary<(LockClass, LockClass), ImmutableHashSet<LockClass>>();
+        foreach (var edge in edges.OrderBy(e => e.Gates.Count).ThenBy(e => e.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(e => e.Site.SourceSpan.Start).ThenBy(e => e.Chain.Text, System.StringComparer.Ordinal))
         {
             if (!graph.TryGetValue(edge.From, out var targets))
             {
@@ -34,6 +41,11 @@ internal static class Cycles
             if (!targets.ContainsKey(edge.To))
             {
                 targets[edge.To] = edge;
+                gates[(edge.From, edge.To)] = edge.Gates;
+            }
+            else
+            {
+                gates[(edge.From, edge.To)] = gates[(edge.From, edge.To)].Intersect(edge.Gates);
             }
         }
 
@@ -68,7 +80,11 @@ internal static class Cycles
                 var next = pair.Key;
                 if (ReferenceEquals(next, start))
                 {
-                    cycles.Add(new List<LockEdge>(path) { pair.Value });
+                    var cycle = new List<LockEdge>(path) { pair.Value };
+                    if (cycle.Select(e => gates[(e.From, e.To)]).Aggregate((a, b) => a.Intersect(b)).IsEmpty)
+                    {
+                        cycles.Add(cycle);
+                    }
                 }
                 else if (rank[next] > rank[start] && !onPath.Contains(next) && path.Count + 1 < maxLength)
                 {

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using LockOrder.Engine.Calls;
 using LockOrder.Engine.Flow;
@@ -11,7 +13,10 @@ namespace LockOrder.Engine.Queries;
 /// <param name="TakenInstance">The instance taken, when the acquisition is in the body and names it.</param>
 /// <param name="Site">The acquisition, or the call under which the callee acquires.</param>
 /// <param name="Chain">From the call down to the acquisition; empty for an acquisition in the body.</param>
-internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? TakenInstance, bool MayWait, Microsoft.CodeAnalysis.IOperation Site, Chain Chain)
+/// <param name="Gates">The other lock classes held since before <see cref="Held"/> was taken (a common one across a
+/// cycle's edges serialises them: a gate lock, which Goodlock and Infer use to rule the cycle out).</param>
+internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? TakenInstance, bool MayWait, Microsoft.CodeAnalysis.IOperation Site, Chain Chain,
+    ImmutableHashSet<LockClass> Gates)
 {
     public bool SameClass => ReferenceEquals(Held.Class, Taken);
 }
@@ -23,7 +28,9 @@ internal readonly record struct CallUnderLock(CallFact Call, EffectiveCallee Cal
 /// The order edges of a body, one query for every rule that reads them (LOCK001 against the table, LOCK003 within
 /// one class, LOCK008 between classes): every lock that may wait, acquired here or in a callee, paired with every
 /// lock held at that point that the callee has not dropped. Try-locks make no edge: they cannot wait, so they
-/// cannot close a deadlock (lockdep does not record them either).
+/// cannot close a deadlock (lockdep does not record them either). Neither does re-acquiring a reentrant lock the
+/// thread already holds: it cannot wait either (lockdep and Infer skip it too); only its same-class edge is kept,
+/// for LOCK003.
 /// </summary>
 internal static class OrderEdges
 {
@@ -36,9 +43,15 @@ internal static class OrderEdges
                 continue;
             }
 
+            var taken = acquisition.Lock;
+            bool reentry = taken.Class.Reentrant && acquisition.HeldBefore.Any(h => ReferenceEquals(h.Class, taken.Class)
+                && (h.Instance is null || taken.Instance is null || h.Instance.Equals(taken.Instance)));
             foreach (var held in acquisition.HeldBefore)
             {
-                yield return new OrderEdge(held, acquisition.Lock.Class, acquisition.Lock.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty);
+                if (!reentry || ReferenceEquals(held.Class, taken.Class))
+                {
+                    yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty, Gates(acquisition.HeldBefore, held, taken.Class));
+                }
             }
         }
 
@@ -51,16 +64,24 @@ internal static class OrderEdges
                     continue;
                 }
 
+                bool reentry = acquire.Class.Reentrant && call.Held.Any(h => ReferenceEquals(h.Class, acquire.Class)) && !acquire.Dropped.Contains(acquire.Class);
                 foreach (var held in call.Held)
                 {
-                    if (!acquire.Dropped.Contains(held.Class))
+                    if (!acquire.Dropped.Contains(held.Class) && (!reentry || ReferenceEquals(held.Class, acquire.Class)))
                     {
-                        yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, callee.Prefix.Then(acquire.Chain));
+                        yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, callee.Prefix.Then(acquire.Chain),
+                            Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class));
                     }
                 }
             }
         }
     }
+
+    /// <summary>The classes held since before <paramref name="from"/> was taken (the held list is in acquisition
+    /// order): a lock taken after it cannot keep another thread from taking it.</summary>
+    private static ImmutableHashSet<LockClass> Gates(IEnumerable<HeldLock> held, HeldLock from, LockClass to)
+        => held.TakeWhile(h => !ReferenceEquals(h, from)).Select(h => h.Class)
+            .Where(c => !ReferenceEquals(c, from.Class) && !ReferenceEquals(c, to)).ToImmutableHashSet();
 
     /// <summary>Each call made while a lock is held, with every method it may run and that method's summary.</summary>
     public static IEnumerable<CallUnderLock> CallsUnderLock(LockModel model, BodyFacts body, CancellationToken cancellationToken)
