@@ -258,3 +258,29 @@ public class AcrossCallsTests
             }
             """, Tables.ABS);
 }
+
+/// <summary>Summaries follow calls up to a depth (six calls below the call site): what happens deeper is not
+/// reported, and of several paths to one lock the shortest is the one shown.</summary>
+public class CallDepthTests
+{
+    private static string Chain(int depth)
+    {
+        var methods = new System.Text.StringBuilder();
+        for (int i = 1; i < depth; i++)
+        {
+            methods.Append($"    static void M{i}() => M{i + 1}();\n");
+        }
+
+        methods.Append($"    static void M{depth}() {{ lock (A) {{ }} }}\n");
+        return methods.ToString();
+    }
+
+    [Fact]
+    public Task Reported_SixCallsDown_NotSeven()
+        => Verify<LockOrder.Rules.DeclaredOrderAnalyzer>.WithTable(
+            "class C\n{\n    public static readonly object A = new object();\n    public static readonly object B = new object();\n"
+            + "    void Six() { lock (B) { {|LOCK001:M1()|}; } }\n"
+            + "    void Seven() { lock (B) { N0(); } }\n    static void N0() => M1();\n"
+            + Chain(6) + "}\n",
+            Tables.ABS);
+}

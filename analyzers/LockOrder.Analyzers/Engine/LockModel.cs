@@ -61,6 +61,10 @@ internal sealed class LockModel
     /// <summary>Method summaries for the across-calls checks, built from the same facts.</summary>
     public Summaries Summaries { get; }
 
+    /// <summary>How many calls below a method its summary follows (deeper acquisitions, sleeps and frees are not
+    /// reported): findings are about what a call can be seen to do, not what a call graph can connect.</summary>
+    public int MaxCallDepth { get; } = 6;
+
     /// <summary>A readable table is present: the declared-order rules are on.</summary>
     public bool HasTable => Table.IsUsable;
 

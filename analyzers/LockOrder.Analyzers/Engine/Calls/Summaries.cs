@@ -18,14 +18,16 @@ internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry,
 /// <summary>A path to a sleep or a wait, and the caller-held classes dropped before it.</summary>
 internal sealed record Witness(Chain Chain, ImmutableHashSet<LockClass> Dropped)
 {
-    /// <summary>Keeps the witness that holds under the most caller locks (the fewest dropped).</summary>
+    /// <summary>Keeps the witness that holds under the most caller locks (the fewest dropped), then the shortest.</summary>
     public static Witness? Better(Witness? current, Witness candidate)
-        => current is null || candidate.Dropped.Count < current.Dropped.Count ? candidate : current;
+        => current is null || candidate.Dropped.Count < current.Dropped.Count
+           || candidate.Dropped.Count == current.Dropped.Count && candidate.Chain.Depth < current.Chain.Depth ? candidate : current;
 }
 
 /// <summary>What the fixpoint compares between rounds: which classes, how many drops, whether it sleeps or waits,
 /// which parameters it runs or frees. Chains may change without changing the shape.</summary>
-internal sealed record SummaryShape(EquatableArray<LockClass> Classes, int Dropped, int SleepDropped, int WaitDropped, EquatableArray<int> Invoked, int Freed);
+internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
+    EquatableArray<int> Invoked, int Freed);
 
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
 /// <param name="Acquires">Every lock class it may acquire, each once, with a witness chain.</param>
@@ -52,10 +54,12 @@ internal sealed record MethodSummary(
     public Chain? WaitsUnder(LockClass held) => WaitWitness is { } w && !w.Dropped.Contains(held) ? w.Chain : null;
 
     public SummaryShape Shape => new(
-        new EquatableArray<LockClass>(Acquires.Select(a => a.Class).OrderBy(c => c.SortKey, System.StringComparer.Ordinal).ToImmutableArray()),
+        new EquatableArray<(LockClass, int)>(Acquires.OrderBy(a => a.Class.SortKey, System.StringComparer.Ordinal).Select(a => (a.Class, a.Chain.Depth)).ToImmutableArray()),
         Acquires.Sum(a => a.Dropped.Count),
         SleepWitness?.Dropped.Count ?? -1,
         WaitWitness?.Dropped.Count ?? -1,
+        SleepWitness?.Chain.Depth ?? -1,
+        WaitWitness?.Chain.Depth ?? -1,
         new EquatableArray<int>(InvokedParameters.OrderBy(i => i).ToImmutableArray()),
         FreedParameters.Count);
 }
@@ -65,7 +69,9 @@ internal sealed record MethodSummary(
 /// mutual recursion converge by iterating each strongly connected component of the call graph to a fixpoint
 /// (Tarjan's algorithm, iterative, so deep call chains cannot overflow the stack). Calls to methods without source
 /// are assumed not to lock, and to sleep only when the catalog or the table lists them; they run their delegate
-/// arguments only when listed as invokers.
+/// arguments only when listed as invokers. What happens deeper than <see cref="LockModel.MaxCallDepth"/> calls
+/// below a method is not part of its summary: the longer a chain of calls, the less likely it runs as written
+/// (every virtual call on it fans out to every override), so chains are kept short and each kept one is shortest.
 /// </summary>
 internal sealed class Summaries
 {
@@ -250,14 +256,19 @@ internal sealed class Summaries
         var acquires = new Dictionary<LockClass, SummaryAcquire>();
         Witness? sleep = null;
         Witness? wait = null;
+        int maxDepth = _model.MaxCallDepth;
         void AddAcquire(SummaryAcquire candidate)
         {
-            // Per class, keep the acquisition made under the most caller locks (the fewest dropped).
-            if (!acquires.TryGetValue(candidate.Class, out var current) || candidate.Dropped.Count < current.Dropped.Count)
+            // Per class, keep the acquisition made under the most caller locks (the fewest dropped), then the shortest.
+            if (candidate.Chain.Depth <= maxDepth
+                && (!acquires.TryGetValue(candidate.Class, out var current) || candidate.Dropped.Count < current.Dropped.Count
+                    || candidate.Dropped.Count == current.Dropped.Count && candidate.Chain.Depth < current.Chain.Depth))
             {
                 acquires[candidate.Class] = candidate;
             }
         }
+
+        Witness? Bounded(Witness? current, Witness candidate) => candidate.Chain.Depth <= maxDepth ? Witness.Better(current, candidate) : current;
 
         foreach (var acquisition in facts.Acquisitions)
         {
@@ -306,12 +317,12 @@ internal sealed class Summaries
 
                 if (summary.SleepWitness is { } s)
                 {
-                    sleep = Witness.Better(sleep, new Witness(callee.Prefix.Then(s.Chain), s.Dropped.Union(call.Dropped)));
+                    sleep = Bounded(sleep, new Witness(callee.Prefix.Then(s.Chain), s.Dropped.Union(call.Dropped)));
                 }
 
                 if (summary.WaitWitness is { } ww)
                 {
-                    wait = Witness.Better(wait, new Witness(callee.Prefix.Then(ww.Chain), ww.Dropped.Union(call.Dropped)));
+                    wait = Bounded(wait, new Witness(callee.Prefix.Then(ww.Chain), ww.Dropped.Union(call.Dropped)));
                 }
             }
         }
@@ -329,7 +340,7 @@ internal sealed class Summaries
                         AccessPath.Parameter p when SymbolEqualityComparer.Default.Equals(p.Symbol.ContainingSymbol, facts.Owner) => p.Symbol.Ordinal,
                         _ => null,
                     };
-                    if (ordinal is { } o && !freed.ContainsKey(o))
+                    if (ordinal is { } o && chain.Depth <= maxDepth && !freed.ContainsKey(o))
                     {
                         freed[o] = chain;
                     }

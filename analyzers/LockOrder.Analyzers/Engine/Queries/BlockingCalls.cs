@@ -48,9 +48,9 @@ internal static class BlockingCalls
 
             foreach (var held in candidates(call.Held))
             {
-                if (witness(summary, held.Class) is { } chain && reported.Add(call.Operation))
+                if (witness(summary, held.Class) is { } chain && callee.Prefix.Then(chain) is { } full && full.Depth <= model.MaxCallDepth && reported.Add(call.Operation))
                 {
-                    yield return new BlockingCall(call.Operation, $"'{callee.Prefix.First.Text}'", held, callee.Prefix.Then(chain));
+                    yield return new BlockingCall(call.Operation, $"'{callee.Prefix.First.Text}'", held, full);
                 }
             }
         }

@@ -25,6 +25,9 @@ internal readonly record struct Chain(EquatableArray<ChainStep> Steps)
 
     public bool IsEmpty => Steps.Items.IsEmpty;
 
+    /// <summary>How many calls deep the chain goes: its steps but the last (the acquisition or blocking call).</summary>
+    public int Depth => System.Math.Max(0, Steps.Items.Length - 1);
+
     public ChainStep First => Steps.Items[0];
 
     public static Chain Of(string text, Location location) => new(ImmutableArray.Create(new ChainStep(text, location)));

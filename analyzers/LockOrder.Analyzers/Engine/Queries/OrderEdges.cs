@@ -64,12 +64,18 @@ internal static class OrderEdges
                     continue;
                 }
 
+                var chain = callee.Prefix.Then(acquire.Chain);
+                if (chain.Depth > model.MaxCallDepth)
+                {
+                    continue;
+                }
+
                 bool reentry = acquire.Class.Reentrant && call.Held.Any(h => ReferenceEquals(h.Class, acquire.Class)) && !acquire.Dropped.Contains(acquire.Class);
                 foreach (var held in call.Held)
                 {
                     if (!acquire.Dropped.Contains(held.Class) && (!reentry || ReferenceEquals(held.Class, acquire.Class)))
                     {
-                        yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, callee.Prefix.Then(acquire.Chain),
+                        yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, chain,
                             Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class));
                     }
                 }
