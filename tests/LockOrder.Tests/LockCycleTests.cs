@@ -180,3 +180,93 @@ public class CycleRefinementTests
             }
             """);
 }
+
+/// <summary>Where a lock lives decides whether two orders can meet: wrappers locking the target they wrap nest
+/// parent before child; locks of objects a method has just created and not shared cannot be contended.</summary>
+public class LockPlaceTests
+{
+    [Fact]
+    public Task Clean_WrappersNestedEitherWayRound_TheDecoratorShape()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            abstract class Target
+            {
+                protected readonly object SyncRoot = new object();
+                public void Write() { lock (SyncRoot) { WriteCore(); } }
+                protected abstract void WriteCore();
+            }
+            sealed class Buffering : Target
+            {
+                private readonly object _buffer = new object();
+                public Target Wrapped = null!;
+                protected override void WriteCore() { lock (_buffer) { Wrapped.Write(); } }
+            }
+            sealed class Retrying : Target
+            {
+                private readonly object _retry = new object();
+                public Target Wrapped = null!;
+                protected override void WriteCore() { lock (_retry) { Wrapped.Write(); } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_ParentAndChildOfDifferentKinds_LockingEachOtherThroughBackReferences()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            sealed class Parent
+            {
+                private readonly object _gate = new object();
+                public Child Child = null!;
+                public void Update() { lock (_gate) { {|LOCK008:Child.Touch()|}; } }
+                public void Notify() { lock (_gate) { } }
+            }
+            sealed class Child
+            {
+                private readonly object _gate = new object();
+                public Parent Parent = null!;
+                public void Touch() { lock (_gate) { } }
+                public void Changed() { lock (_gate) { {|LOCK008:Parent.Notify()|}; } }
+            }
+            """);
+
+    [Fact]
+    public Task Clean_LocksOfAnObjectJustCreatedAndNotShared()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            sealed class Connector
+            {
+                private readonly object _cancel = new object(), _sync = new object();
+                public void Cancel()
+                {
+                    lock (_cancel)
+                    {
+                        var helper = new Connector();
+                        helper.Cleanup();
+                        var other = new Connector();
+                        lock (other._sync) { }
+                    }
+                }
+                public void Cleanup() { lock (_sync) { } }
+                public void Break() { lock (_sync) { lock (_cancel) { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_OnceTheNewObjectIsShared()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            using System.Collections.Generic;
+            sealed class Connector
+            {
+                private static readonly List<Connector> All = new List<Connector>();
+                private readonly object _cancel = new object(), _sync = new object();
+                public void Cancel()
+                {
+                    lock (_cancel)
+                    {
+                        var helper = new Connector();
+                        All.Add(helper);
+                        {|LOCK008:helper.Cleanup()|};
+                    }
+                }
+                public void Cleanup() { lock (_sync) { } }
+                public void Break() { lock (_sync) { {|LOCK008:lock (_cancel)|} { } } }
+            }
+            """);
+}

@@ -13,7 +13,31 @@ namespace LockOrder.Engine.Calls;
 
 /// <summary>A lock a method may acquire (itself or below), with the path to the acquisition.</summary>
 /// <param name="Dropped">Caller-held classes the callee has dropped before this acquisition: not held at it.</param>
-internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry, Chain Chain, ImmutableHashSet<LockClass> Dropped);
+/// <param name="Place">Where the lock lives relative to the method's object.</param>
+internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry, Chain Chain, ImmutableHashSet<LockClass> Dropped, LockPlace Place)
+{
+    /// <summary>This acquisition seen from a call: its chain and drops extended, its place mapped through the
+    /// call's receiver; null when it locks an object of the caller's own making that nobody else can hold.</summary>
+    public SummaryAcquire? Through(EffectiveCallee callee, CallFact call)
+        => Places.Through(Place, call.Dispatch.Relation) is { } place
+            ? this with { Chain = callee.Prefix.Then(Chain), Dropped = Dropped.Union(call.Dropped), Place = place }
+            : null;
+
+    /// <summary>Of two witnesses for one class, the one that matters most: taken under more of the caller's locks,
+    /// then the more contended place (another object's before a nested one's), then the shorter path.</summary>
+    public bool IsBetterThan(SummaryAcquire other)
+        => Dropped.Count != other.Dropped.Count ? Dropped.Count < other.Dropped.Count
+           : Place != other.Place ? Rank(Place) > Rank(other.Place)
+           : Chain.Depth < other.Chain.Depth;
+
+    private static int Rank(LockPlace place) => place switch
+    {
+        LockPlace.Other => 3,
+        LockPlace.Self => 2,
+        LockPlace.Nested => 1,
+        _ => 0,
+    };
+}
 
 /// <summary>A path to a sleep or a wait, and the caller-held classes dropped before it.</summary>
 internal sealed record Witness(Chain Chain, ImmutableHashSet<LockClass> Dropped)
@@ -26,7 +50,7 @@ internal sealed record Witness(Chain Chain, ImmutableHashSet<LockClass> Dropped)
 
 /// <summary>What the fixpoint compares between rounds: which classes, how many drops, whether it sleeps or waits,
 /// which parameters it runs or frees. Chains may change without changing the shape.</summary>
-internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
+internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth, LockPlace Place)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
     EquatableArray<int> Invoked, int Freed);
 
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
@@ -54,7 +78,7 @@ internal sealed record MethodSummary(
     public Chain? WaitsUnder(LockClass held) => WaitWitness is { } w && !w.Dropped.Contains(held) ? w.Chain : null;
 
     public SummaryShape Shape => new(
-        new EquatableArray<(LockClass, int)>(Acquires.OrderBy(a => a.Class.SortKey, System.StringComparer.Ordinal).Select(a => (a.Class, a.Chain.Depth)).ToImmutableArray()),
+        new EquatableArray<(LockClass, int, LockPlace)>(Acquires.OrderBy(a => a.Class.SortKey, System.StringComparer.Ordinal).Select(a => (a.Class, a.Chain.Depth, a.Place)).ToImmutableArray()),
         Acquires.Sum(a => a.Dropped.Count),
         SleepWitness?.Dropped.Count ?? -1,
         WaitWitness?.Dropped.Count ?? -1,
@@ -260,9 +284,7 @@ internal sealed class Summaries
         void AddAcquire(SummaryAcquire candidate)
         {
             // Per class, keep the acquisition made under the most caller locks (the fewest dropped), then the shortest.
-            if (candidate.Chain.Depth <= maxDepth
-                && (!acquires.TryGetValue(candidate.Class, out var current) || candidate.Dropped.Count < current.Dropped.Count
-                    || candidate.Dropped.Count == current.Dropped.Count && candidate.Chain.Depth < current.Chain.Depth))
+            if (candidate.Chain.Depth <= maxDepth && (!acquires.TryGetValue(candidate.Class, out var current) || candidate.IsBetterThan(current)))
             {
                 acquires[candidate.Class] = candidate;
             }
@@ -274,7 +296,11 @@ internal sealed class Summaries
         {
             var site = OperationLocations.Of(acquisition.Operation);
             var lockClass = acquisition.Lock.Class;
-            AddAcquire(new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry, Chain.Of("acquiring " + lockClass.Display, site), acquisition.Dropped));
+            if (acquisition.Place != LockPlace.Fresh)
+            {
+                AddAcquire(new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry, Chain.Of("acquiring " + lockClass.Display, site), acquisition.Dropped, acquisition.Place));
+            }
+
             if (acquisition.Event.MayWait && lockClass.Kind.MaySleep())
             {
                 sleep = Witness.Better(sleep, new Witness(Chain.Of("acquiring " + lockClass.Kind.Name() + " " + lockClass.Display, site), acquisition.Dropped));
@@ -312,7 +338,10 @@ internal sealed class Summaries
                 var summary = SummaryOf(callee.Method);
                 foreach (var acquire in summary.Acquires)
                 {
-                    AddAcquire(acquire with { Chain = callee.Prefix.Then(acquire.Chain), Dropped = acquire.Dropped.Union(call.Dropped) });
+                    if (acquire.Through(callee, call) is { } seen)
+                    {
+                        AddAcquire(seen);
+                    }
                 }
 
                 if (summary.SleepWitness is { } s)

@@ -16,6 +16,7 @@ internal sealed class BodyContext
 {
     private readonly Dictionary<CaptureId, IOperation> _captures = new();
     private readonly Dictionary<ILocalSymbol, IOperation?> _singleAssignments = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<ILocalSymbol> _escaping = new(SymbolEqualityComparer.Default);
 
     public BodyContext(ControlFlowGraph cfg, ISymbol owner)
     {
@@ -48,6 +49,9 @@ internal sealed class BodyContext
                 case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment:
                     // A second assignment makes the local's value unknown.
                     _singleAssignments[local.Local] = _singleAssignments.ContainsKey(local.Local) ? null : assignment.Value;
+                    break;
+                case ILocalReferenceOperation reference when !IsReceiverUse(reference):
+                    _escaping.Add(reference.Local);
                     break;
             }
         }
@@ -155,6 +159,44 @@ internal sealed class BodyContext
         }
 
         return op;
+    }
+
+    /// <summary>
+    /// A local assigned once, from an object created in this body, and since only used to call or read members of
+    /// it: an object no other thread can have (the simplest ownership; any other use counts as publishing it).
+    /// </summary>
+    public bool IsFresh(ILocalSymbol local)
+        => !_escaping.Contains(local) && AssignedOnce(local) is { } value && Follow(value, followLocal: null) is IObjectCreationOperation;
+
+    /// <summary>The place of a lock from its instance (see <see cref="LockPlace"/>).</summary>
+    public LockPlace PlaceOf(AccessPath? instance)
+        => Places.Of(instance, Owner.ContainingType, instance is AccessPath.Local local && IsFresh(local.Symbol));
+
+    /// <summary>How a call's receiver relates to this body's object (see <see cref="ReceiverRelation"/>).</summary>
+    public ReceiverRelation RelationOf(IOperation? receiver, bool isStatic)
+    {
+        var path = PathOf(receiver);
+        return Places.RelationOf(path, isStatic, Owner.ContainingType, path is AccessPath.Local local && IsFresh(local.Symbol));
+    }
+
+    /// <summary>The local is the receiver of a member access or call, or the one assignment that sets it.</summary>
+    private static bool IsReceiverUse(ILocalReferenceOperation reference)
+    {
+        IOperation node = reference;
+        while (node.Parent is IConversionOperation or IFlowCaptureOperation)
+        {
+            node = node.Parent;
+        }
+
+        return node.Parent switch
+        {
+            ISimpleAssignmentOperation assignment => assignment.Target == node,
+            IInvocationOperation invocation => invocation.Instance == node,
+            IMemberReferenceOperation member => member.Instance == node,
+            IIsNullOperation or IIsPatternOperation => true,
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } => true,
+            _ => false,
+        };
     }
 
     /// <summary>The <c>Lock.EnterScope()</c> call a <c>Lock.Scope</c> value came from, if known.</summary>

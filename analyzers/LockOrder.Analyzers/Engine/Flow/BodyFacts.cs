@@ -7,7 +7,8 @@ namespace LockOrder.Engine.Flow;
 
 /// <summary>A lock acquisition and what was held just before it.</summary>
 /// <param name="Dropped">Caller-held lock classes this body has dropped on every path to here.</param>
-internal sealed record AcquireFact(LockEvent Event, ImmutableArray<HeldLock> HeldBefore, IOperation Operation, ImmutableHashSet<LockClass> Dropped)
+/// <param name="Place">Where the lock lives relative to the body's object.</param>
+internal sealed record AcquireFact(LockEvent Event, ImmutableArray<HeldLock> HeldBefore, IOperation Operation, ImmutableHashSet<LockClass> Dropped, LockPlace Place)
 {
     public LockRef Lock => Event.Lock;
 
@@ -53,9 +54,11 @@ internal sealed record CallObjects(AccessPath? Receiver, AccessPath? ReceiverOwn
 
 /// <summary>How a call is dispatched: virtually or not, and the static type of the object it is called on (after
 /// conversions, and through a local assigned once), which bounds the implementations it may run.</summary>
-internal sealed record Dispatch(bool IsVirtual, ITypeSymbol? ReceiverType)
+/// <param name="Relation">How the receiver relates to the calling body's object.</param>
+internal sealed record Dispatch(bool IsVirtual, ITypeSymbol? ReceiverType, ReceiverRelation Relation)
 {
-    public static readonly Dispatch Direct = new(false, null);
+    /// <summary>A constructor: a new object, no virtual dispatch.</summary>
+    public static readonly Dispatch Creation = new(false, null, ReceiverRelation.Fresh);
 }
 
 /// <summary>A call (method, property accessor, constructor) and the locks held around it.</summary>

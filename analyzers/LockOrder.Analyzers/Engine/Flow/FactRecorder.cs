@@ -46,7 +46,7 @@ internal sealed class FactRecorder : IFlowSink
     public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
         => _acquisitions[operation] = _acquisitions.TryGetValue(operation, out var existing)
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
-            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped);
+            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, _body.PlaceOf(lockEvent.Lock.Instance));
 
     public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)
         => _releases[operation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(operation, out var existing) || existing.WasHeld), operation);
@@ -57,7 +57,8 @@ internal sealed class FactRecorder : IFlowSink
         {
             case IInvocationOperation invocation:
                 Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation),
-                    new Dispatch(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null)));
+                    new Dispatch(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null,
+                        _body.RelationOf(invocation.Instance, invocation.TargetMethod.IsStatic))));
                 break;
             case IPropertyReferenceOperation property:
                 var blocking = _knowledge.Catalog.Blocking(property);
@@ -65,12 +66,14 @@ internal sealed class FactRecorder : IFlowSink
                 if (blocking is not null || accessor is { DeclaringSyntaxReferences.Length: > 0 })
                 {
                     Record(property, accessor, state, () => (blocking, CallTargets.None, CallObjects.None,
-                        property.Instance is { } receiver ? new Dispatch(!IsBase(receiver), _body.UnwrapValue(receiver).Type) : Dispatch.Direct));
+                        property.Instance is { } receiver
+                            ? new Dispatch(!IsBase(receiver), _body.UnwrapValue(receiver).Type, _body.RelationOf(receiver, isStatic: false))
+                            : new Dispatch(false, null, ReceiverRelation.Same)));
                 }
 
                 break;
             case IObjectCreationOperation { Constructor: { DeclaringSyntaxReferences.Length: > 0 } constructor } creation:
-                Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None, Dispatch.Direct));
+                Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None, Dispatch.Creation));
                 break;
         }
     }

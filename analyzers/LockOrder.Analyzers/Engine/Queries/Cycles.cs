@@ -9,16 +9,22 @@ namespace LockOrder.Engine.Queries;
 /// <summary>An edge of the compilation's lock graph: <see cref="To"/> acquired while <see cref="From"/> is held, at a
 /// site, through a chain.</summary>
 /// <param name="Gates">Other lock classes held where the edge is made.</param>
-internal sealed record LockEdge(LockClass From, LockClass To, Location Site, Location HeldSite, Chain Chain, ImmutableHashSet<LockClass> Gates)
+/// <param name="Direction">Within one object, down a recursive link, or unknown.</param>
+internal sealed record LockEdge(LockClass From, LockClass To, Location Site, Location HeldSite, Chain Chain, ImmutableHashSet<LockClass> Gates, EdgeDirection Direction)
 {
-    public static LockEdge Of(OrderEdge edge) => new(edge.Held.Class, edge.Taken, OperationLocations.Of(edge.Site), OperationLocations.Of(edge.Held.Site), edge.Chain, edge.Gates);
+    public static LockEdge Of(OrderEdge edge)
+        => new(edge.Held.Class, edge.Taken, OperationLocations.Of(edge.Site), OperationLocations.Of(edge.Held.Site), edge.Chain, edge.Gates, edge.Direction);
 }
 
 /// <summary>
 /// The compilation's lock graph, as lockdep builds it but from every path the engine sees (the order edges of
 /// every body between two classes; two instances of one class are LOCK003's concern), and its elementary cycles.
 /// A cycle every edge of which is made, on every path the engine sees, while one common lock is held cannot
-/// deadlock (that lock serialises the threads): such gated cycles are left out, as Goodlock and Infer do.
+/// deadlock (that lock serialises the threads): such gated cycles are left out, as Goodlock and Infer do. So is a
+/// cycle every edge of which stays within one object or goes down to an object it links to recursively (a wrapper
+/// to the target it wraps), at least one going down: it can only close on the same objects in a structure that
+/// contains itself; in any acyclic one it is parent-before-child nesting, the order lockdep asks for with its
+/// nested subclasses.
 /// </summary>
 internal static class Cycles
 {
@@ -31,7 +37,8 @@ internal static class Cycles
         // of its edges.
         var graph = new Dictionary<LockClass, Dictionary<LockClass, LockEdge>>();
         var gates = new Dictionary<(LockClass, LockClass), ImmutableHashSet<LockClass>>();
-        foreach (var edge in edges.OrderBy(e => e.Gates.Count).ThenBy(e => e.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(e => e.Site.SourceSpan.Start).ThenBy(e => e.Chain.Text, System.StringComparer.Ordinal))
+        var direction = new Dictionary<(LockClass, LockClass), EdgeDirection>();
+        foreach (var edge in edges.OrderBy(e => e.Gates.Count).ThenByDescending(e => e.Direction).ThenBy(e => e.Site.SourceTree?.FilePath, System.StringComparer.Ordinal).ThenBy(e => e.Site.SourceSpan.Start).ThenBy(e => e.Chain.Text, System.StringComparer.Ordinal))
         {
             if (!graph.TryGetValue(edge.From, out var targets))
             {
@@ -42,10 +49,12 @@ internal static class Cycles
             {
                 targets[edge.To] = edge;
                 gates[(edge.From, edge.To)] = edge.Gates;
+                direction[(edge.From, edge.To)] = edge.Direction;
             }
             else
             {
                 gates[(edge.From, edge.To)] = gates[(edge.From, edge.To)].Intersect(edge.Gates);
+                direction[(edge.From, edge.To)] = Places.Join(direction[(edge.From, edge.To)], edge.Direction);
             }
         }
 
@@ -81,7 +90,9 @@ internal static class Cycles
                 if (ReferenceEquals(next, start))
                 {
                     var cycle = new List<LockEdge>(path) { pair.Value };
-                    if (cycle.Select(e => gates[(e.From, e.To)]).Aggregate((a, b) => a.Intersect(b)).IsEmpty)
+                    var directions = cycle.Select(e => direction[(e.From, e.To)]).ToList();
+                    bool nesting = directions.All(d => d != EdgeDirection.Unknown) && directions.Any(d => d == EdgeDirection.Down);
+                    if (cycle.Select(e => gates[(e.From, e.To)]).Aggregate((a, b) => a.Intersect(b)).IsEmpty && !nesting)
                     {
                         cycles.Add(cycle);
                     }

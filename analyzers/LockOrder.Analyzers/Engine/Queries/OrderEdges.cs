@@ -15,8 +15,10 @@ namespace LockOrder.Engine.Queries;
 /// <param name="Chain">From the call down to the acquisition; empty for an acquisition in the body.</param>
 /// <param name="Gates">The other lock classes held since before <see cref="Held"/> was taken (a common one across a
 /// cycle's edges serialises them: a gate lock, which Goodlock and Infer use to rule the cycle out).</param>
+/// <param name="Direction">Within the body's own object, down to an object it links to recursively (parent before
+/// child), or unknown.</param>
 internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? TakenInstance, bool MayWait, Microsoft.CodeAnalysis.IOperation Site, Chain Chain,
-    ImmutableHashSet<LockClass> Gates)
+    ImmutableHashSet<LockClass> Gates, EdgeDirection Direction)
 {
     public bool SameClass => ReferenceEquals(Held.Class, Taken);
 }
@@ -46,29 +48,31 @@ internal static class OrderEdges
             var taken = acquisition.Lock;
             bool reentry = taken.Class.Reentrant && acquisition.HeldBefore.Any(h => ReferenceEquals(h.Class, taken.Class)
                 && (h.Instance is null || taken.Instance is null || h.Instance.Equals(taken.Instance)));
+            if (acquisition.Place == LockPlace.Fresh)
+            {
+                continue;
+            }
+
             foreach (var held in acquisition.HeldBefore)
             {
                 if (!reentry || ReferenceEquals(held.Class, taken.Class))
                 {
-                    yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty, Gates(acquisition.HeldBefore, held, taken.Class));
+                    yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty,
+                        Gates(acquisition.HeldBefore, held, taken.Class), Places.Direction(held.Instance, acquisition.Place));
                 }
             }
         }
 
         foreach (var (call, callee, summary) in CallsUnderLock(model, body, cancellationToken))
         {
-            foreach (var acquire in summary.Acquires)
+            foreach (var calleeAcquire in summary.Acquires)
             {
-                if (acquire.IsTry)
+                if (calleeAcquire.IsTry || calleeAcquire.Through(callee, call) is not { } acquire || acquire.Chain.Depth > model.MaxCallDepth)
                 {
                     continue;
                 }
 
-                var chain = callee.Prefix.Then(acquire.Chain);
-                if (chain.Depth > model.MaxCallDepth)
-                {
-                    continue;
-                }
+                var chain = acquire.Chain;
 
                 bool reentry = acquire.Class.Reentrant && call.Held.Any(h => ReferenceEquals(h.Class, acquire.Class)) && !acquire.Dropped.Contains(acquire.Class);
                 foreach (var held in call.Held)
@@ -76,7 +80,7 @@ internal static class OrderEdges
                     if (!acquire.Dropped.Contains(held.Class) && (!reentry || ReferenceEquals(held.Class, acquire.Class)))
                     {
                         yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, chain,
-                            Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class));
+                            Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class), Places.Direction(held.Instance, acquire.Place));
                     }
                 }
             }
