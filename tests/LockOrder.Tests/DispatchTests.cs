@@ -22,6 +22,8 @@ public class DispatchTests
         }
         class Quiet : Base, IWork { public void Do() { } public override void Step() { base.Step(); } }
         sealed class QuietLeaf : Quiet { }
+        interface ICancelable : IDisposable { void Cancel(); }
+        sealed class Importer : ICancelable { public void Cancel() { } public void Dispose() { } }
         """;
 
     [Fact]
@@ -53,10 +55,12 @@ public class DispatchTests
             {
                 public static readonly object A = new object();
                 public static readonly object B = new object();
-                void M(Quiet q, QuietLeaf leaf, string path, IDisposable d, object o)
+                void M(Quiet q, QuietLeaf leaf, string path, IDisposable d, object o, ICancelable copy)
                 {
                     lock (B)
                     {
+                        // An interface receiver runs only the types that implement that interface (not Takes.Dispose).
+                        copy.Dispose();
                         // A framework abstraction on a framework-typed receiver runs the framework's implementation.
                         d.Dispose();
                         o.ToString();

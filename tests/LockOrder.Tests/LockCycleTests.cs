@@ -206,6 +206,12 @@ public class LockPlaceTests
                 public Target Wrapped = null!;
                 protected override void WriteCore() { lock (_retry) { Wrapped.Write(); } }
             }
+            sealed class Group : Target
+            {
+                private readonly object _pick = new object();
+                public System.Collections.Generic.IList<Target> Targets = new System.Collections.Generic.List<Target>();
+                protected override void WriteCore() { lock (_pick) { Targets[0].Write(); } }
+            }
             """);
 
     [Fact]

@@ -133,11 +133,20 @@ internal sealed class CallGraph
             yield return MethodKey.Of(target);
         }
 
+        // On an interface-typed receiver, only types that implement that interface can be behind it.
+        var face = dispatch?.ReceiverType is INamedTypeSymbol { TypeKind: TypeKind.Interface } i ? i.OriginalDefinition : null;
         foreach (var implementation in all)
         {
-            yield return implementation;
+            if (face is null || Implements(implementation.ContainingType, face))
+            {
+                yield return implementation;
+            }
         }
     }
+
+    private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol face)
+        => SymbolEqualityComparer.Default.Equals(type.OriginalDefinition, face)
+           || type.AllInterfaces.Any(t => SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, face));
 
     /// <summary>Every implementation and override of a method in the compilation, transitively: an interface
     /// member's implementation in a base class, and that method's overrides in derived classes.</summary>

@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace LockOrder.Engine.Model;
@@ -126,8 +127,14 @@ internal static class Places
         _ => null,
     };
 
-    private static bool Related(ITypeSymbol? type, INamedTypeSymbol owner)
-        => type is INamedTypeSymbol { SpecialType: not SpecialType.System_Object } named && (DerivesFrom(owner, named) || DerivesFrom(named, owner));
+    /// <summary>A type of the owner's kind, or a collection of them (the children of a composite: <c>Targets[i]</c>).</summary>
+    private static bool Related(ITypeSymbol? type, INamedTypeSymbol owner) => type switch
+    {
+        IArrayTypeSymbol array => Related(array.ElementType, owner),
+        INamedTypeSymbol { SpecialType: not SpecialType.System_Object } named when DerivesFrom(owner, named) || DerivesFrom(named, owner) => true,
+        INamedTypeSymbol named => named.AllInterfaces.Any(i => i is { Name: "IEnumerable", Arity: 1 } && Related(i.TypeArguments[0], owner)),
+        _ => false,
+    };
 
     private static bool DerivesFrom(INamedTypeSymbol type, INamedTypeSymbol ancestor)
     {
