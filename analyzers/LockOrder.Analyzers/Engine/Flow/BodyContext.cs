@@ -18,9 +18,12 @@ internal sealed class BodyContext
     private readonly Dictionary<ILocalSymbol, IOperation?> _singleAssignments = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ILocalSymbol> _escaping = new(SymbolEqualityComparer.Default);
 
-    public BodyContext(ControlFlowGraph cfg, ISymbol owner)
+    private readonly List<IInvocationOperation> _invocations = new();
+
+    public BodyContext(ControlFlowGraph cfg, ISymbol owner, System.Threading.CancellationToken cancellationToken)
     {
         Owner = owner;
+        CancellationToken = cancellationToken;
         foreach (var block in cfg.Blocks)
         {
             foreach (var statement in block.Operations)
@@ -37,6 +40,14 @@ internal sealed class BodyContext
 
     public ISymbol Owner { get; }
 
+    public System.Threading.CancellationToken CancellationToken { get; }
+
+    /// <summary>Every invocation in the body (not in its lambdas), in graph order.</summary>
+    public IReadOnlyList<IInvocationOperation> Invocations => _invocations;
+
+    /// <summary>Semaphore lock classes this body both waits on and releases (see <see cref="LockOperations"/>).</summary>
+    internal HashSet<LockClass>? BracketedSemaphores { get; set; }
+
     private void Collect(IOperation root)
     {
         foreach (var op in root.DescendantsAndSelf())
@@ -52,6 +63,9 @@ internal sealed class BodyContext
                     break;
                 case ILocalReferenceOperation reference when !IsReceiverUse(reference):
                     _escaping.Add(reference.Local);
+                    break;
+                case IInvocationOperation invocation:
+                    _invocations.Add(invocation);
                     break;
             }
         }

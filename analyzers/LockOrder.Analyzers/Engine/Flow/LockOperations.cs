@@ -1,5 +1,6 @@
 using LockOrder.Engine.Knowledge;
 using LockOrder.Engine.Model;
+using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -37,6 +38,11 @@ internal sealed class LockOperations
         }
 
         var lockRef = Name(lockExpression, body, api);
+        if (api.Permits is not null && !IsLockHere(lockRef.Class, body))
+        {
+            return null;
+        }
+
         bool timed = TimeoutArgument(invocation) is not null;
         return member.Op switch
         {
@@ -48,6 +54,40 @@ internal sealed class LockOperations
             LockOp.AsyncAcquire => timed ? null : new LockEvent(LockEventKind.Acquire, lockRef, MayWait: false, IsAsync: true),
             _ => new LockEvent(LockEventKind.Release, lockRef, MayWait: false),
         };
+    }
+
+    /// <summary>
+    /// Whether a semaphore is used as a lock in this body: always when it is made with one permit at most; never when
+    /// made with another count (a signal, or a limit on concurrency: <c>while (signal.Wait(0)) { }</c> drains
+    /// permits, it does not take a lock); otherwise when this body both waits on it and releases it.
+    /// </summary>
+    private bool IsLockHere(LockClass lockClass, BodyContext body)
+    {
+        switch (_knowledge.PermitsOf(lockClass, body.CancellationToken))
+        {
+            case PermitKind.Binary:
+                return true;
+            case PermitKind.Counting:
+                return false;
+        }
+
+        if (body.BracketedSemaphores is null)
+        {
+            var waited = new HashSet<LockClass>();
+            var released = new HashSet<LockClass>();
+            foreach (var invocation in body.Invocations)
+            {
+                if (_knowledge.LockMember(invocation.TargetMethod, invocation.Instance?.Type) is ({ Permits: not null } api, var member) && invocation.Instance is { } receiver)
+                {
+                    (member.Op == LockOp.Release ? released : waited).Add(Name(receiver, body, api).Class);
+                }
+            }
+
+            waited.IntersectWith(released);
+            body.BracketedSemaphores = waited;
+        }
+
+        return body.BracketedSemaphores.Contains(lockClass);
     }
 
     /// <summary>

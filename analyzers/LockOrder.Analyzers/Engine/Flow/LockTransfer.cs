@@ -104,7 +104,10 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             throwPoints.Add(state);
         }
 
-        return Visit(block.BranchValue, state);
+        state = Visit(block.BranchValue, state);
+        return block.FallThroughSuccessor?.Semantics == ControlFlowBranchSemantics.Return && block.BranchValue.ConstantValue is { HasValue: true, Value: bool returned }
+            ? state with { Returned = returned }
+            : state;
     }
 
     /// <summary>Whether an exception may start in this operation: a call, an allocation, a property, an await, a

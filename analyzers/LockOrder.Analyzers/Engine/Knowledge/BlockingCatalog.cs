@@ -38,6 +38,7 @@ internal sealed class BlockingCatalog
         Methods("System.Runtime.CompilerServices.ValueTaskAwaiter", "GetResult"),
         Methods("System.Runtime.CompilerServices.ConfiguredTaskAwaitable.ConfiguredTaskAwaiter", "GetResult"),
         Methods("System.Runtime.CompilerServices.ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter", "GetResult"),
+        Methods("System.Threading.SemaphoreSlim", "Wait"),
         Methods("System.Threading.ManualResetEventSlim", "Wait"),
         Methods("System.Threading.CountdownEvent", "Wait"),
         Methods("System.Threading.Barrier", "SignalAndWait"),
@@ -88,10 +89,11 @@ internal sealed class BlockingCatalog
         }
     }
 
-    /// <summary>Returns a display name ("Thread.Sleep") when the operation may block or sleep.</summary>
+    /// <summary>Returns a display name ("Thread.Sleep") when the operation may block or sleep. A wait given a
+    /// constant zero timeout polls: it does not block.</summary>
     public string? Blocking(IOperation operation) => operation switch
     {
-        IInvocationOperation invocation => Blocking(invocation.TargetMethod),
+        IInvocationOperation invocation when !Polls(invocation) => Blocking(invocation.TargetMethod),
         IPropertyReferenceOperation property when _properties.TryGetValue(property.Property.ContainingType.OriginalDefinition, out var api)
             && api.Members.Contains(property.Property.Name)
             => property.Property.ContainingType.Name + "<T>." + property.Property.Name,
@@ -119,6 +121,10 @@ internal sealed class BlockingCatalog
 
         return null;
     }
+
+    private static bool Polls(IInvocationOperation invocation)
+        => invocation.Arguments.Any(a => a.Parameter is { RefKind: RefKind.None } p && p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0
+            && a.ArgumentKind != ArgumentKind.DefaultValue && a.Value.ConstantValue is { HasValue: true, Value: 0 });
 
     private static BlockingApi Methods(string type, params string[] members) => new(type, members.ToImmutableArray());
 

@@ -62,6 +62,11 @@ internal sealed record LockApi(string Type, LockKind Kind, bool Reentrant, Immut
     /// <summary>How LOCK003 names the primitive when it is not reentrant; null says "a {kind}".</summary>
     public string? NonReentrantName { get; init; }
 
+    /// <summary>A semaphore: a lock only when it has one permit (its constructor's initial count, by this parameter,
+    /// is 1 and its maximum, by the second, is 1), or, when that is not known, where one body both waits on it and
+    /// releases it. Otherwise it is a signal: its wait is a blocking call and holds nothing.</summary>
+    public (string Initial, string Maximum)? Permits { get; init; }
+
     /// <summary>The member named <paramref name="name"/>, if this API has it.</summary>
     public LockApiMember? Member(string name) => Members.FirstOrDefault(m => m.Name == name);
 
@@ -83,6 +88,14 @@ internal sealed record LockApi(string Type, LockKind Kind, bool Reentrant, Immut
         {
             ReleasedByOthers = true,
             NonReentrantName = "SemaphoreSlim",
+            Permits = ("initialCount", "maxCount"),
+        },
+        new LockApi("System.Threading.Semaphore", LockKind.Mutex, Reentrant: false, Of(LockTarget.Receiver,
+            ("WaitOne", LockOp.AcquireOrTryWhenTimed), ("Release", LockOp.Release)))
+        {
+            ReleasedByOthers = true,
+            NonReentrantName = "Semaphore",
+            Permits = ("initialCount", "maximumCount"),
         },
         new LockApi("System.Threading.Mutex", LockKind.Mutex, Reentrant: true, Of(LockTarget.Receiver,
             ("WaitOne", LockOp.AcquireOrTryWhenTimed), ("ReleaseMutex", LockOp.Release))),

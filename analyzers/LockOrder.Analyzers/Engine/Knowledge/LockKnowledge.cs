@@ -8,6 +8,22 @@ using Microsoft.CodeAnalysis;
 
 namespace LockOrder.Engine.Knowledge;
 
+/// <summary>What a semaphore is made as.</summary>
+internal enum PermitKind
+{
+    /// <summary>Not known (not a member, or assigned something other than a creation).</summary>
+    Unknown,
+
+    /// <summary>One permit, at most one: a lock.</summary>
+    Binary,
+
+    /// <summary>One permit to start with, more allowed: a lock where one body waits and releases it.</summary>
+    OneInitially,
+
+    /// <summary>Any other count (0: a signal; N: a limit on concurrency): never a lock.</summary>
+    Counting,
+}
+
 /// <summary>
 /// What LockOrder knows about the APIs and symbols of one compilation, resolved once from the built-in lists and
 /// the table: which types are locks and what their members do (<see cref="LockApi"/>), which calls block
@@ -42,9 +58,12 @@ internal sealed class LockKnowledge
     private readonly HashSet<(IMethodSymbol, LockDecl)> _inits = new();
     private readonly ConcurrentDictionary<LockIdentity, LockClass> _classes = new();
 
+    private readonly ConcurrentDictionary<LockClass, PermitKind> _permits = new();
+
     public LockKnowledge(Compilation compilation, LockTable table)
     {
         Table = table;
+        Constructions = new Constructions(compilation);
         Catalog = new BlockingCatalog(compilation, table);
         foreach (var api in LockApi.BuiltIn)
         {
@@ -106,6 +125,25 @@ internal sealed class LockKnowledge
     public LockTable Table { get; }
 
     public BlockingCatalog Catalog { get; }
+
+    /// <summary>How the compilation creates the lock objects its fields and properties hold.</summary>
+    public Constructions Constructions { get; }
+
+    /// <summary>What a semaphore lock class is, from how its field or property is created.</summary>
+    public PermitKind PermitsOf(LockClass lockClass, System.Threading.CancellationToken cancellationToken)
+        => lockClass.Api.Permits is not { } permits ? PermitKind.Unknown : _permits.GetOrAdd(lockClass, c =>
+        {
+            if (c.Identity is not LockIdentity.Member member || Constructions.Of(member.Symbol, cancellationToken) is not { } creations)
+            {
+                return PermitKind.Unknown;
+            }
+
+            var kinds = creations.Select(creation =>
+                Constructions.Argument(creation, permits.Initial) is not 1 ? PermitKind.Counting
+                : Constructions.Argument(creation, permits.Maximum) is 1 ? PermitKind.Binary
+                : PermitKind.OneInitially).Distinct().ToList();
+            return kinds.Count == 1 ? kinds[0] : kinds.Contains(PermitKind.Counting) ? PermitKind.Counting : PermitKind.OneInitially;
+        });
 
     /// <summary>Members the table says a lock protects exist in this compilation.</summary>
     public bool HasProtectedMembers => _protectedBy.Count > 0;

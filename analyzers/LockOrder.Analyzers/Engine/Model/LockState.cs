@@ -44,6 +44,10 @@ internal sealed record Guard(HeldLock? Lock, GuardKind Kind)
 /// under those locks of the caller.</param>
 internal sealed record LockState(ImmutableArray<HeldLock> Held, ImmutableDictionary<object, Guard> Guards, ImmutableHashSet<LockClass> Dropped)
 {
+    /// <summary>On a path that returns, the constant boolean it returns, if any: a method that returns true exactly
+    /// where it holds a lock it took is a try-acquire wrapper, not a leak.</summary>
+    public bool? Returned { get; init; }
+
     public static readonly LockState Empty = new(ImmutableArray<HeldLock>.Empty, ImmutableDictionary<object, Guard>.Empty, ImmutableHashSet<LockClass>.Empty);
 
     /// <summary>The innermost held entry for a lock: the same instance, else (when either instance is unknown) any
@@ -119,7 +123,7 @@ internal static class LockDomain
             }
         }
 
-        return new LockState(held.ToImmutable(), guards, a.Dropped.Intersect(b.Dropped));
+        return new LockState(held.ToImmutable(), guards, a.Dropped.Intersect(b.Dropped)) { Returned = a.Returned == b.Returned ? a.Returned : null };
     }
 
     /// <summary>
@@ -153,7 +157,7 @@ internal static class LockDomain
             return true;
         }
 
-        if (a.Held.Length != b.Held.Length || a.Guards.Count != b.Guards.Count || !a.Dropped.SetEquals(b.Dropped))
+        if (a.Held.Length != b.Held.Length || a.Guards.Count != b.Guards.Count || !a.Dropped.SetEquals(b.Dropped) || a.Returned != b.Returned)
         {
             return false;
         }
@@ -196,7 +200,8 @@ internal static class LockDomain
                     continue;
                 }
 
-                if (states.Any(o => !o.Held.Any(x => x.SameLock(h) && x.Count == h.Count)) && (atExit || !guarded.Any(g => g.SameLock(h))))
+                if (states.Any(o => !o.Held.Any(x => x.SameLock(h) && x.Count == h.Count)) && (atExit || !guarded.Any(g => g.SameLock(h)))
+                    && !(atExit && TryAcquireWrapper(states, h)))
                 {
                     result.Add(h);
                 }
@@ -205,6 +210,10 @@ internal static class LockDomain
 
         return result;
     }
+
+    /// <summary>Every path returns a constant, and holds the lock exactly when it returns true.</summary>
+    private static bool TryAcquireWrapper(IReadOnlyList<LockState> states, HeldLock h)
+        => states.All(s => s.Returned is { } returned && returned == (s.IndexOfExact(h) >= 0));
 
     /// <summary>What held on every one of two visits of an operation (a body analysed under several finally
     /// continuations keeps, per operation, the locks held on all of them).</summary>
