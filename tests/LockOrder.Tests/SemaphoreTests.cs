@@ -19,7 +19,9 @@ public class SemaphoreTests
             private readonly SemaphoreSlim _limit = new SemaphoreSlim(4);
             private readonly SemaphoreSlim _binary = new SemaphoreSlim(1, 1);
             private readonly SemaphoreSlim _mutex = new SemaphoreSlim(1);
+            private SemaphoreSlim _pool = null!;
             private SpinLock _spin = new SpinLock(false);
+            void Initialize(int max) { _pool = new SemaphoreSlim(max); }
         """;
 
     [Fact]
@@ -30,6 +32,7 @@ public class SemaphoreTests
                 async Task<bool> Run() { await _limit.WaitAsync(); return true; }
                 void Done() { _limit.Release(); }
                 async Task Wrapped() { await _mutex.WaitAsync(); try { } finally { _mutex.Release(); } }
+                async Task<bool> TryRun(bool shutdown) { await _pool.WaitAsync(); if (shutdown) { _pool.Release(); return false; } return true; }
             }
             """);
 

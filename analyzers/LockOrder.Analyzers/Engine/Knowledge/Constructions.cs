@@ -84,6 +84,11 @@ internal sealed class Constructions
                 operation = conversion.Operand;
             }
 
+            if (operation is { ConstantValue: { HasValue: true, Value: null } } or IDefaultValueOperation)
+            {
+                continue; // 'null!' until initialised: not a lock object of another kind.
+            }
+
             if (operation is not IObjectCreationOperation creation)
             {
                 return null;
