@@ -32,7 +32,7 @@ public class SemaphoreTests
                 async Task<bool> Run() { await _limit.WaitAsync(); return true; }
                 void Done() { _limit.Release(); }
                 async Task Wrapped() { await _mutex.WaitAsync(); try { } finally { _mutex.Release(); } }
-                async Task<bool> TryRun(bool shutdown) { await _pool.WaitAsync(); if (shutdown) { _pool.Release(); return false; } return true; }
+                async Task Limited(bool done) { await _pool.WaitAsync(); if (done) _pool.Release(); }
             }
             """);
 

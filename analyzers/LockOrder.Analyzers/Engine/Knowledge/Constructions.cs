@@ -74,8 +74,14 @@ internal sealed class Constructions
         }
 
         var creations = new List<IObjectCreationOperation>();
-        foreach (var value in values)
+        foreach (var written in values)
         {
+            var value = written;
+            while (value is PostfixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.SuppressNullableWarningExpression } suppressed)
+            {
+                value = suppressed.Operand;
+            }
+
 #pragma warning disable RS1030 // Read once per member, on demand; the driver's semantic model provider caches models.
             var operation = _compilation.GetSemanticModel(value.SyntaxTree).GetOperation(value, cancellationToken);
 #pragma warning restore RS1030
