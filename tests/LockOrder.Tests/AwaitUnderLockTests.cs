@@ -79,3 +79,26 @@ public class AwaitUnderLockTests
             }
             """);
 }
+
+/// <summary>An await in a lock statement's body does not compile (CS1996): the compiler reports it, LOCK007 does not
+/// repeat it; an await under a lock taken any other way is still LOCK007.</summary>
+public class AwaitInLockStatementTests
+{
+    [Fact]
+    public Task CompilerError_IsNotRepeated_ButMonitorInTheSameMethodIs()
+        => Verify<LockOrder.Rules.AwaitUnderLockAnalyzer>.Source("""
+            using System.Threading;
+            using System.Threading.Tasks;
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                async Task M()
+                {
+                    lock (_a) { {|CS1996:await Task.Yield()|}; }
+                    Monitor.Enter(_b);
+                    try { lock (_a) { {|CS1996:{|LOCK007:await Task.Yield()|}|}; } }
+                    finally { Monitor.Exit(_b); }
+                }
+            }
+            """);
+}

@@ -78,10 +78,19 @@ internal sealed class FactRecorder : IFlowSink
         }
     }
 
+    /// <summary>An await, and the locks held across it, except those of a <c>lock</c> statement around it: awaiting
+    /// in a lock statement's body does not compile (CS1996), and the compiler already says so.</summary>
     public void Await(IAwaitOperation operation, LockState state)
-        => _awaits[operation] = _awaits.TryGetValue(operation, out var existing)
-            ? existing with { Held = LockDomain.Intersect(existing.Held, state.Held) }
-            : new AwaitFact(operation, state.Held);
+    {
+        var held = state.Held.RemoveAll(h => EnclosingLockStatement(h) is { } statement && statement.Statement.Span.Contains(operation.Syntax.Span));
+        _awaits[operation] = _awaits.TryGetValue(operation, out var existing)
+            ? existing with { Held = LockDomain.Intersect(existing.Held, held) }
+            : new AwaitFact(operation, held);
+    }
+
+    private static Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax? EnclosingLockStatement(HeldLock held)
+        => held.Scope as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax
+           ?? held.Site.Syntax.Parent as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax;
 
     public void Access(IOperation operation, ISymbol member, LockState state)
     {
