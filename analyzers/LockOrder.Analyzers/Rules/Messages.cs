@@ -22,8 +22,9 @@ internal static class Messages
     public static Diagnostic SleepInAtomic(Location at, string what, HeldLock spin, Chain chain)
         => Diagnostic.Create(Descriptors.SleepInAtomic, at, Findings.Steps(spin, chain), what, spin.Class.Display, chain.Via, spin.Class.Display);
 
-    public static Diagnostic SelfDeadlock(Location at, LockClass taken, HeldLock held, Chain chain)
-        => Diagnostic.Create(Descriptors.SelfDeadlock, at, Findings.Steps(held, chain), taken.Display, chain.Via, NotReentrant(taken));
+    /// <param name="why">What goes wrong; by default, that the primitive is not reentrant.</param>
+    public static Diagnostic SelfDeadlock(Location at, LockClass taken, HeldLock held, Chain chain, string? why = null)
+        => Diagnostic.Create(Descriptors.SelfDeadlock, at, Findings.Steps(held, chain), taken.Display, chain.Via, why ?? NotReentrant(taken));
 
     public static Diagnostic SelfDeadlockAcrossInstances(Location at, LockClass taken, HeldLock held, AccessPath takenInstance, AccessPath heldInstance)
         => Diagnostic.Create(Descriptors.SelfDeadlock, at, Findings.Steps(held, Chain.Empty), taken.Display,

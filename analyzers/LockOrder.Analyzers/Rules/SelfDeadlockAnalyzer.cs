@@ -21,17 +21,28 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        // The first held entry of the class per acquisition or call (and class), as the edges come in held order.
+        // The first held entry of the class per acquisition or call (and class), as the edges come in held order;
+        // for a reader-writer lock, the first entry in a mode the new one may not join.
         var seen = new HashSet<(IOperation, LockClass)>();
         foreach (var edge in OrderEdges.Of(model, body, cancellationToken))
         {
+            var taken = edge.Taken;
+            var at = OperationLocations.Of(edge.Site);
+            if (edge.SameClass && taken.Api.HasModes && MayBeSameInstance(edge.Held.Instance, edge.TakenInstance))
+            {
+                if (LockModes.RecursionProblem(edge.Held.Mode, edge.TakenMode, taken.Reentrant) is { } problem && seen.Add((edge.Site, taken)))
+                {
+                    report(Messages.SelfDeadlock(at, taken, edge.Held, edge.Chain, problem));
+                }
+
+                continue;
+            }
+
             if (!edge.SameClass || !seen.Add((edge.Site, edge.Taken)))
             {
                 continue;
             }
 
-            var taken = edge.Taken;
-            var at = OperationLocations.Of(edge.Site);
             if (!edge.Chain.IsEmpty)
             {
                 if (!taken.Reentrant)
@@ -58,4 +69,6 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
             }
         }
     }
+
+    private static bool MayBeSameInstance(AccessPath? held, AccessPath? taken) => held is null || taken is null || held.Equals(taken);
 }

@@ -16,6 +16,9 @@ namespace LockOrder.Engine.Calls;
 /// <param name="Place">Where the lock lives relative to the method's object.</param>
 internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry, Chain Chain, ImmutableHashSet<LockClass> Dropped, LockPlace Place)
 {
+    /// <summary>The mode taken (a reader-writer lock's read, upgradeable or write).</summary>
+    public LockMode Mode { get; init; }
+
     /// <summary>This acquisition seen from a call: its chain and drops extended, its place mapped through the
     /// call's receiver; null when it locks an object of the caller's own making that nobody else can hold.</summary>
     public SummaryAcquire? Through(EffectiveCallee callee, CallFact call)
@@ -298,7 +301,10 @@ internal sealed class Summaries
             var lockClass = acquisition.Lock.Class;
             if (acquisition.Place != LockPlace.Fresh)
             {
-                AddAcquire(new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry, Chain.Of("acquiring " + lockClass.Display, site), acquisition.Dropped, acquisition.Place));
+                AddAcquire(new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry, Chain.Of("acquiring " + lockClass.Display, site), acquisition.Dropped, acquisition.Place)
+                {
+                    Mode = acquisition.Event.Mode,
+                });
             }
 
             if (acquisition.Event.MayWait && lockClass.Kind.MaySleep())

@@ -44,7 +44,7 @@ internal sealed class LockOperations
         }
 
         bool timed = TimeoutArgument(invocation) is not null;
-        return member.Op switch
+        LockEvent? lockEvent = member.Op switch
         {
             LockOp.Acquire => new LockEvent(LockEventKind.Acquire, lockRef, MayWait: !api.Spins, RefGuard: RefGuard(invocation)),
             LockOp.TryAcquire => new LockEvent(LockEventKind.TryAcquire, lockRef, MayWait: !api.Spins && HasTimeout(invocation), RefGuard: RefGuard(invocation)),
@@ -54,6 +54,7 @@ internal sealed class LockOperations
             LockOp.AsyncAcquire => timed ? null : new LockEvent(LockEventKind.Acquire, lockRef, MayWait: false, IsAsync: true),
             _ => new LockEvent(LockEventKind.Release, lockRef, MayWait: false),
         };
+        return lockEvent is null ? null : lockEvent with { Mode = member.Mode };
     }
 
     /// <summary>

@@ -316,7 +316,9 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             case LockEventKind.Acquire:
             {
                 _sink.Acquire(lockEvent, site, state);
-                int index = state.IndexOf(lockRef);
+                // Entering a lock already held in the same mode counts a recursion (reentrant primitives); in another
+                // mode (a reader-writer lock's upgrade) it is held in both.
+                int index = state.IndexOf(lockRef, lockEvent.Mode);
                 var held = state.Held;
                 HeldLock entry;
                 if (index >= 0)
@@ -330,7 +332,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 }
                 else
                 {
-                    entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site) { Scope = lockEvent.Scope };
+                    entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site) { Scope = lockEvent.Scope, Mode = lockEvent.Mode };
                     held = held.Add(entry);
                 }
 
@@ -341,14 +343,15 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             case LockEventKind.TryAcquire:
             {
                 _sink.Acquire(lockEvent, site, state);
-                var entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site);
+                var entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site) { Mode = lockEvent.Mode };
                 object key = lockEvent.RefGuard is not null ? lockEvent.RefGuard : site;
                 return state with { Guards = state.Guards.SetItem(key, new Guard(entry, GuardKind.HeldIffTrue)) };
             }
 
             default:
             {
-                int index = state.IndexOf(lockRef);
+                // A release must match the mode taken (ExitReadLock does not release a write lock).
+                int index = state.IndexOf(lockRef, lockEvent.Mode);
                 _sink.Release(lockEvent, site, wasHeld: index >= 0);
                 if (index < 0)
                 {

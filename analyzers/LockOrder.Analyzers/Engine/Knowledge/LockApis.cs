@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Linq;
+using LockOrder.Engine.Model;
 using LockOrder.Hierarchy;
 
 namespace LockOrder.Engine.Knowledge;
@@ -39,8 +40,8 @@ internal enum LockTarget
     ScopeOwner,
 }
 
-/// <summary>One member of a lock API: its name and what it does.</summary>
-internal sealed record LockApiMember(string Name, LockOp Op, LockTarget Target);
+/// <summary>One member of a lock API: its name, what it does, and in which mode (for reader-writer locks).</summary>
+internal sealed record LockApiMember(string Name, LockOp Op, LockTarget Target, LockMode Mode = LockMode.Exclusive);
 
 /// <summary>
 /// One lock primitive, declaratively: its type, what each member does and where it finds its lock, the kind of lock
@@ -66,6 +67,13 @@ internal sealed record LockApi(string Type, LockKind Kind, bool Reentrant, Immut
     /// is 1 and its maximum, by the second, is 1), or, when that is not known, where one body both waits on it and
     /// releases it. Otherwise it is a signal: its wait is a blocking call and holds nothing.</summary>
     public (string Initial, string Maximum)? Permits { get; init; }
+
+    /// <summary>A reader-writer lock: its recursion policy is this constructor parameter (LockRecursionPolicy, where
+    /// 1 is SupportsRecursion); without it the lock is not reentrant.</summary>
+    public string? RecursionPolicyParameter { get; init; }
+
+    /// <summary>Taken in modes (read, upgradeable, write), with the framework's rules for moving between them.</summary>
+    public bool HasModes => Members.Any(m => m.Mode != LockMode.Exclusive);
 
     /// <summary>The member named <paramref name="name"/>, if this API has it.</summary>
     public LockApiMember? Member(string name) => Members.FirstOrDefault(m => m.Name == name);
@@ -99,12 +107,16 @@ internal sealed record LockApi(string Type, LockKind Kind, bool Reentrant, Immut
         },
         new LockApi("System.Threading.Mutex", LockKind.Mutex, Reentrant: true, Of(LockTarget.Receiver,
             ("WaitOne", LockOp.AcquireOrTryWhenTimed), ("ReleaseMutex", LockOp.Release))),
-        new LockApi("System.Threading.ReaderWriterLockSlim", LockKind.RwSem, Reentrant: false, Of(LockTarget.Receiver,
-            ("EnterReadLock", LockOp.Acquire), ("EnterWriteLock", LockOp.Acquire), ("EnterUpgradeableReadLock", LockOp.Acquire),
-            ("TryEnterReadLock", LockOp.TryAcquire), ("TryEnterWriteLock", LockOp.TryAcquire), ("TryEnterUpgradeableReadLock", LockOp.TryAcquire),
-            ("ExitReadLock", LockOp.Release), ("ExitWriteLock", LockOp.Release), ("ExitUpgradeableReadLock", LockOp.Release)))
+        new LockApi("System.Threading.ReaderWriterLockSlim", LockKind.RwSem, Reentrant: false, ImmutableArray.Create(
+            Rw("EnterReadLock", LockOp.Acquire, LockMode.Read), Rw("EnterWriteLock", LockOp.Acquire, LockMode.Write),
+            Rw("EnterUpgradeableReadLock", LockOp.Acquire, LockMode.Upgradeable),
+            Rw("TryEnterReadLock", LockOp.TryAcquire, LockMode.Read), Rw("TryEnterWriteLock", LockOp.TryAcquire, LockMode.Write),
+            Rw("TryEnterUpgradeableReadLock", LockOp.TryAcquire, LockMode.Upgradeable),
+            Rw("ExitReadLock", LockOp.Release, LockMode.Read), Rw("ExitWriteLock", LockOp.Release, LockMode.Write),
+            Rw("ExitUpgradeableReadLock", LockOp.Release, LockMode.Upgradeable)))
         {
             NonReentrantName = "ReaderWriterLockSlim (without LockRecursionPolicy.SupportsRecursion)",
+            RecursionPolicyParameter = "recursionPolicy",
         });
 
     /// <summary>A primitive of the table: instance members by name (lock = receiver), static wrappers by qualified
@@ -125,6 +137,8 @@ internal sealed record LockApi(string Type, LockKind Kind, bool Reentrant, Immut
         Add(primitive.Release, LockOp.Release);
         return new LockApi(primitive.Type.Value, primitive.Kind, primitive.Reentrant, members.ToImmutable());
     }
+
+    private static LockApiMember Rw(string name, LockOp op, LockMode mode) => new(name, op, LockTarget.Receiver, mode);
 
     private static ImmutableArray<LockApiMember> Of(LockTarget target, params (string Name, LockOp Op)[] members)
         => members.Select(m => new LockApiMember(m.Name, m.Op, target)).ToImmutableArray();

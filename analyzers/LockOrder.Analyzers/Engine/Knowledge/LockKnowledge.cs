@@ -235,7 +235,15 @@ internal sealed class LockKnowledge
                 _ => (id.ToString(), null),
             };
             var decl = symbol is not null && _rows.TryGetValue(symbol, out var row) ? row : null;
-            return new LockClass(id, sortKey, codeName, decl, api);
+            bool reentrant = api.Reentrant;
+            if (api.RecursionPolicyParameter is { } policy && id is LockIdentity.Member member
+                && Constructions.Of(member.Symbol, System.Threading.CancellationToken.None) is { } creations)
+            {
+                // LockRecursionPolicy.SupportsRecursion (1) on every creation of the member.
+                reentrant = creations.All(c => Constructions.Argument(c, policy) == 1);
+            }
+
+            return new LockClass(id, sortKey, codeName, decl, api, reentrant);
         });
 
     private bool IsCustom(INamedTypeSymbol type) => _customTypes.Contains(type.OriginalDefinition);

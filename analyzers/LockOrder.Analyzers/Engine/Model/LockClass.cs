@@ -31,7 +31,9 @@ internal abstract record LockIdentity
 /// </summary>
 internal sealed class LockClass
 {
-    public LockClass(LockIdentity identity, string sortKey, string codeName, LockDecl? decl, LockApi api)
+    /// <param name="reentrant">The primitive's reentrancy as this class's objects are made (a ReaderWriterLockSlim
+    /// created with SupportsRecursion is reentrant); a spinlock-kind row is never reentrant.</param>
+    public LockClass(LockIdentity identity, string sortKey, string codeName, LockDecl? decl, LockApi api, bool reentrant)
     {
         Identity = identity;
         SortKey = sortKey;
@@ -39,7 +41,7 @@ internal sealed class LockClass
         Decl = decl;
         Api = api;
         Kind = decl?.Kind ?? api.Kind;
-        Reentrant = api.Reentrant && Kind != LockKind.Spinlock;
+        Reentrant = reentrant && Kind != LockKind.Spinlock;
     }
 
     public LockIdentity Identity { get; }
@@ -78,13 +80,57 @@ internal readonly record struct LockRef(LockClass Class, AccessPath? Instance);
 /// <param name="Site">Where it was acquired (the first site, when several paths acquire it).</param>
 internal sealed record HeldLock(LockClass Class, AccessPath? Instance, int Count, bool AcquiredAsync, IOperation Site)
 {
+    /// <summary>The mode it is held in (read, upgradeable or write, for a reader-writer lock).</summary>
+    public LockMode Mode { get; init; }
+
     /// <summary>A lock statement whose graph has no release (see <see cref="LockEvent.Scope"/>): the lock is held
     /// until control leaves this syntax.</summary>
     public SyntaxNode? Scope { get; init; }
 
-    public bool SameLock(HeldLock other) => ReferenceEquals(Class, other.Class) && Equals(Instance, other.Instance);
+    public bool SameLock(HeldLock other) => ReferenceEquals(Class, other.Class) && Equals(Instance, other.Instance) && Mode == other.Mode;
 
-    public override string ToString() => Class.Display + (Instance is null ? "" : "@" + Instance) + (Count > 1 ? "x" + Count : "");
+    public override string ToString() => Class.Display + (Mode == LockMode.Exclusive ? "" : "/" + Mode) + (Instance is null ? "" : "@" + Instance) + (Count > 1 ? "x" + Count : "");
+}
+
+/// <summary>How a reader-writer lock is held; every other lock is held exclusively.</summary>
+internal enum LockMode
+{
+    Exclusive,
+    Read,
+    Upgradeable,
+    Write,
+}
+
+/// <summary>The framework's rules for entering a reader-writer lock again in some mode.</summary>
+internal static class LockModes
+{
+    /// <summary>Why entering <paramref name="taken"/> while holding <paramref name="held"/> throws, or null when it is
+    /// allowed: a thread in upgradeable mode may enter write or read mode; one in read mode may never enter
+    /// upgradeable or write mode; any other re-entry needs LockRecursionPolicy.SupportsRecursion.</summary>
+    public static string? RecursionProblem(LockMode held, LockMode taken, bool supportsRecursion)
+    {
+        if (held == LockMode.Upgradeable && taken is LockMode.Read or LockMode.Write)
+        {
+            return null;
+        }
+
+        if (held == LockMode.Read && taken is LockMode.Upgradeable or LockMode.Write)
+        {
+            return $"a thread in read mode cannot enter {Name(taken)} mode: ReaderWriterLockSlim throws LockRecursionException whatever its recursion policy (enter upgradeable mode instead of read mode to upgrade later)";
+        }
+
+        return supportsRecursion
+            ? null
+            : $"entering {Name(taken)} mode while in {Name(held)} mode throws LockRecursionException: this ReaderWriterLockSlim is not created with LockRecursionPolicy.SupportsRecursion";
+    }
+
+    public static string Name(LockMode mode) => mode switch
+    {
+        LockMode.Read => "read",
+        LockMode.Upgradeable => "upgradeable",
+        LockMode.Write => "write",
+        _ => "exclusive",
+    };
 }
 
 internal enum LockEventKind
@@ -100,6 +146,9 @@ internal enum LockEventKind
 /// <param name="RefGuard">The <c>ref bool lockTaken</c> argument, when there is one.</param>
 internal sealed record LockEvent(LockEventKind Kind, LockRef Lock, bool MayWait, bool IsAsync = false, ILocalSymbol? RefGuard = null)
 {
+    /// <summary>The mode taken or released (read, upgradeable or write, for a reader-writer lock).</summary>
+    public LockMode Mode { get; init; }
+
     /// <summary>For a lock statement the compiler's flow graph leaves unlowered (no acquire or release call in it):
     /// the statement, whose end releases the lock.</summary>
     public SyntaxNode? Scope { get; init; }

@@ -50,13 +50,13 @@ internal sealed record LockState(ImmutableArray<HeldLock> Held, ImmutableDiction
 
     public static readonly LockState Empty = new(ImmutableArray<HeldLock>.Empty, ImmutableDictionary<object, Guard>.Empty, ImmutableHashSet<LockClass>.Empty);
 
-    /// <summary>The innermost held entry for a lock: the same instance, else (when either instance is unknown) any
-    /// instance of the class; -1 when not held.</summary>
-    public int IndexOf(LockRef lockRef)
+    /// <summary>The innermost held entry for a lock (in <paramref name="mode"/>, when given): the same instance, else
+    /// (when either instance is unknown) any instance of the class; -1 when not held.</summary>
+    public int IndexOf(LockRef lockRef, LockMode? mode = null)
     {
         for (int i = Held.Length - 1; i >= 0; i--)
         {
-            if (ReferenceEquals(Held[i].Class, lockRef.Class) && Equals(Held[i].Instance, lockRef.Instance))
+            if (ReferenceEquals(Held[i].Class, lockRef.Class) && Equals(Held[i].Instance, lockRef.Instance) && (mode is null || Held[i].Mode == mode))
             {
                 return i;
             }
@@ -64,7 +64,7 @@ internal sealed record LockState(ImmutableArray<HeldLock> Held, ImmutableDiction
 
         for (int i = Held.Length - 1; i >= 0; i--)
         {
-            if (ReferenceEquals(Held[i].Class, lockRef.Class) && (lockRef.Instance is null || Held[i].Instance is null))
+            if (ReferenceEquals(Held[i].Class, lockRef.Class) && (lockRef.Instance is null || Held[i].Instance is null) && (mode is null || Held[i].Mode == mode))
             {
                 return i;
             }

@@ -20,6 +20,9 @@ namespace LockOrder.Engine.Queries;
 internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? TakenInstance, bool MayWait, Microsoft.CodeAnalysis.IOperation Site, Chain Chain,
     ImmutableHashSet<LockClass> Gates, EdgeDirection Direction)
 {
+    /// <summary>The mode taken (a reader-writer lock's read, upgradeable or write).</summary>
+    public LockMode TakenMode { get; init; }
+
     public bool SameClass => ReferenceEquals(Held.Class, Taken);
 }
 
@@ -58,7 +61,7 @@ internal static class OrderEdges
                 if (!reentry || ReferenceEquals(held.Class, taken.Class))
                 {
                     yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty,
-                        Gates(acquisition.HeldBefore, held, taken.Class), Places.Direction(held.Instance, acquisition.Place));
+                        Gates(acquisition.HeldBefore, held, taken.Class), Places.Direction(held.Instance, acquisition.Place)) { TakenMode = acquisition.Event.Mode };
                 }
             }
         }
@@ -80,7 +83,10 @@ internal static class OrderEdges
                     if (!acquire.Dropped.Contains(held.Class) && (!reentry || ReferenceEquals(held.Class, acquire.Class)))
                     {
                         yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, chain,
-                            Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class), Places.Direction(held.Instance, acquire.Place));
+                            Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class), Places.Direction(held.Instance, acquire.Place))
+                        {
+                            TakenMode = acquire.Mode,
+                        };
                     }
                 }
             }
