@@ -155,3 +155,55 @@ public class SelfDeadlockTests
             }
             """);
 }
+
+/// <summary>Two instances of one class locked in an order fixed by a key (the textbook transfer) cannot deadlock;
+/// locked in argument order, they can.</summary>
+public class OrderedPairTests
+{
+    private const string Account = """
+        sealed class Account
+        {
+            public int Id;
+            public decimal Balance;
+        }
+        """;
+
+    [Fact]
+    public Task Clean_OrderedByKey()
+        => Verify<LockOrder.Rules.SelfDeadlockAnalyzer>.Source(Account + """
+            static class Bank
+            {
+                public static void Transfer(Account a, Account b, decimal amount)
+                {
+                    var (first, second) = a.Id < b.Id ? (a, b) : (b, a);
+                    lock (first)
+                    {
+                        lock (second)
+                        {
+                            a.Balance -= amount;
+                            b.Balance += amount;
+                        }
+                    }
+                }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_InArgumentOrder()
+        => Verify<LockOrder.Rules.SelfDeadlockAnalyzer>.Source(Account + """
+            static class Bank
+            {
+                public static void Transfer(Account a, Account b, decimal amount)
+                {
+                    lock (a)
+                    {
+                        {|LOCK003:lock (b)|}
+                        {
+                            a.Balance -= amount;
+                            b.Balance += amount;
+                        }
+                    }
+                }
+            }
+            """);
+}

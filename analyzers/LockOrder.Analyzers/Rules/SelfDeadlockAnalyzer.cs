@@ -58,7 +58,7 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
             // primitive, since another thread can nest them the other way round.
             if (edge.Held.Instance is { } heldInstance and not AccessPath.Stale && edge.TakenInstance is { } takenInstance && !heldInstance.Equals(takenInstance))
             {
-                if (taken.Decl?.Nestable != true)
+                if (taken.Decl?.Nestable != true && !edge.OrderedAfterHeld)
                 {
                     report(Messages.SelfDeadlockAcrossInstances(at, taken, edge.Held, takenInstance, heldInstance));
                 }

@@ -17,6 +17,7 @@ internal sealed class BodyContext
     private readonly Dictionary<CaptureId, IOperation> _captures = new();
     private readonly Dictionary<ILocalSymbol, IOperation?> _singleAssignments = new(SymbolEqualityComparer.Default);
     private readonly HashSet<ILocalSymbol> _escaping = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<(ILocalSymbol First, ILocalSymbol Second)> _orderedPairs = new();
 
     private readonly List<IInvocationOperation> _invocations = new();
 
@@ -66,6 +67,9 @@ internal sealed class BodyContext
                     break;
                 case IInvocationOperation invocation:
                     _invocations.Add(invocation);
+                    break;
+                case IDeconstructionAssignmentOperation deconstruction when OrderedPair(deconstruction) is { } pair:
+                    _orderedPairs.Add(pair);
                     break;
             }
         }
@@ -181,6 +185,42 @@ internal sealed class BodyContext
     /// </summary>
     public bool IsFresh(ILocalSymbol local)
         => !_escaping.Contains(local) && AssignedOnce(local) is { } value && Follow(value, followLocal: null) is IObjectCreationOperation;
+
+    /// <summary>
+    /// Two locals that always name two objects in one order fixed by a key: <c>var (first, second) = a.Id &lt; b.Id ?
+    /// (a, b) : (b, a)</c>. Locking <paramref name="first"/> then <paramref name="second"/> is the textbook way to
+    /// lock two instances of one class without deadlock.
+    /// </summary>
+    public bool IsOrderedPair(AccessPath? first, AccessPath? second)
+        => first is AccessPath.Local x && second is AccessPath.Local y && _orderedPairs.Contains((x.Symbol, y.Symbol));
+
+    /// <summary>(x, y) = c ? (p, q) : (q, p): the two locals it assigns, in order.</summary>
+    private static (ILocalSymbol, ILocalSymbol)? OrderedPair(IDeconstructionAssignmentOperation deconstruction)
+    {
+        if (deconstruction.Syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.AssignmentExpressionSyntax { Right: var right })
+        {
+            return null;
+        }
+
+        while (right is Microsoft.CodeAnalysis.CSharp.Syntax.ParenthesizedExpressionSyntax parenthesized)
+        {
+            right = parenthesized.Expression;
+        }
+
+        if (right is not Microsoft.CodeAnalysis.CSharp.Syntax.ConditionalExpressionSyntax
+            {
+                WhenTrue: Microsoft.CodeAnalysis.CSharp.Syntax.TupleExpressionSyntax { Arguments.Count: 2 } whenTrue,
+                WhenFalse: Microsoft.CodeAnalysis.CSharp.Syntax.TupleExpressionSyntax { Arguments.Count: 2 } whenFalse,
+            }
+            || !Microsoft.CodeAnalysis.CSharp.SyntaxFactory.AreEquivalent(whenTrue.Arguments[0].Expression, whenFalse.Arguments[1].Expression)
+            || !Microsoft.CodeAnalysis.CSharp.SyntaxFactory.AreEquivalent(whenTrue.Arguments[1].Expression, whenFalse.Arguments[0].Expression))
+        {
+            return null;
+        }
+
+        var locals = deconstruction.Target.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(l => l.Local).ToList();
+        return locals.Count == 2 ? (locals[0], locals[1]) : null;
+    }
 
     /// <summary>The place of a lock from its instance (see <see cref="LockPlace"/>).</summary>
     public LockPlace PlaceOf(AccessPath? instance)

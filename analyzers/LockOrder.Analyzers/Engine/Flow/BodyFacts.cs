@@ -10,6 +10,10 @@ namespace LockOrder.Engine.Flow;
 /// <param name="Place">Where the lock lives relative to the body's object.</param>
 internal sealed record AcquireFact(LockEvent Event, ImmutableArray<HeldLock> HeldBefore, IOperation Operation, ImmutableHashSet<LockClass> Dropped, LockPlace Place)
 {
+    /// <summary>Instances this one is always taken after, by an order fixed by a key (see
+    /// <see cref="BodyContext.IsOrderedPair"/>).</summary>
+    public ImmutableArray<AccessPath> OrderedAfter { get; init; } = ImmutableArray<AccessPath>.Empty;
+
     public LockRef Lock => Event.Lock;
 
     public bool IsTry => Event.Kind == LockEventKind.TryAcquire;

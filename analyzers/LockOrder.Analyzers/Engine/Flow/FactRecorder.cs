@@ -46,7 +46,10 @@ internal sealed class FactRecorder : IFlowSink
     public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
         => _acquisitions[operation] = _acquisitions.TryGetValue(operation, out var existing)
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
-            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, _body.PlaceOf(lockEvent.Lock.Instance));
+            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, _body.PlaceOf(lockEvent.Lock.Instance))
+            {
+                OrderedAfter = before.Held.Select(h => h.Instance).Where(i => i is not null && _body.IsOrderedPair(i, lockEvent.Lock.Instance)).Select(i => i!).ToImmutableArray(),
+            };
 
     public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)
         => _releases[operation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(operation, out var existing) || existing.WasHeld), operation);

@@ -23,6 +23,9 @@ internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? Tak
     /// <summary>The mode taken (a reader-writer lock's read, upgradeable or write).</summary>
     public LockMode TakenMode { get; init; }
 
+    /// <summary>The taken instance always comes after the held one by an order fixed by a key.</summary>
+    public bool OrderedAfterHeld { get; init; }
+
     public bool SameClass => ReferenceEquals(Held.Class, Taken);
 }
 
@@ -61,7 +64,11 @@ internal static class OrderEdges
                 if (!reentry || ReferenceEquals(held.Class, taken.Class))
                 {
                     yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty,
-                        Gates(acquisition.HeldBefore, held, taken.Class), Places.Direction(held.Instance, acquisition.Place)) { TakenMode = acquisition.Event.Mode };
+                        Gates(acquisition.HeldBefore, held, taken.Class), Places.Direction(held.Instance, acquisition.Place))
+                    {
+                        TakenMode = acquisition.Event.Mode,
+                        OrderedAfterHeld = held.Instance is not null && acquisition.OrderedAfter.Contains(held.Instance),
+                    };
                 }
             }
         }
