@@ -44,7 +44,7 @@ internal sealed class LockModel
         Knowledge = new LockKnowledge(compilation, Table);
         _locks = new LockOperations(Knowledge);
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
-        CallGraph = new CallGraph(compilation);
+        CallGraph = new CallGraph(compilation, Knowledge.Constructions);
         Summaries = new Summaries(this, CallGraph);
     }
 

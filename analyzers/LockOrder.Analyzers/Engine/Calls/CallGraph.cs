@@ -29,13 +29,16 @@ internal sealed class CallGraph
 {
     private readonly Compilation _compilation;
     private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
-    private readonly System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol Method, Location Where)>>> _storedDelegates;
+    private readonly System.Lazy<DelegateIndex> _delegates;
 
-    public CallGraph(Compilation compilation)
+    private readonly Knowledge.Constructions _constructions;
+
+    public CallGraph(Compilation compilation, Knowledge.Constructions constructions)
     {
         _compilation = compilation;
+        _constructions = constructions;
         _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
-        _storedDelegates = new System.Lazy<Dictionary<ISymbol, List<(IMethodSymbol, Location)>>>(BuildStoredDelegates, LazyThreadSafetyMode.ExecutionAndPublication);
+        _delegates = new System.Lazy<DelegateIndex>(() => new DelegateIndex(compilation, CancellationToken.None), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Every method a call may run, the delegate arguments among them marked with who must invoke them.</summary>
@@ -54,11 +57,20 @@ internal sealed class CallGraph
                 yield return new CalleeCandidate(invoked, Chain.Of(Findings.Display(invoked), site), null, -1);
             }
 
-            if (call.Targets.InvokedMember is { } member && _storedDelegates.Value.TryGetValue(member, out var stored))
+            if (call.Targets.InvokedMember is { } member)
             {
-                foreach (var (method, where) in stored)
+                foreach (var stored in _delegates.Value.StoredIn(member))
                 {
-                    yield return new CalleeCandidate(method, Chain.Of(member.ContainingType.Name + "." + member.Name, site).Then(Findings.Display(method), where), null, -1);
+                    yield return new CalleeCandidate(stored.Method, Chain.Of(member.ContainingType.Name + "." + member.Name, site).Then(Findings.Display(stored.Method), stored.Where), null, -1);
+                }
+            }
+
+            if (call.Targets.InvokedByType is { } delegateType)
+            {
+                foreach (var stored in _delegates.Value.OfType(delegateType))
+                {
+                    yield return new CalleeCandidate(stored.Method,
+                        Chain.Of(delegateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + " (resolved by type)", site).Then(Findings.Display(stored.Method), stored.Where), null, -1);
                 }
             }
         }
@@ -68,12 +80,42 @@ internal sealed class CallGraph
             {
                 yield return new CalleeCandidate(implementation, Chain.Of(Findings.Display(implementation), site), null, -1);
             }
+
+            if (call.Targets.ReceiverMember is { } receiver && RunsRegistered(target, receiver))
+            {
+                foreach (var registered in _delegates.Value.RegisteredOn(receiver))
+                {
+                    yield return new CalleeCandidate(registered.Method,
+                        Chain.Of(Findings.Display(target), site).Then(Findings.Display(registered.Method) + " (" + registered.How + ")", registered.Where), null, -1);
+                }
+            }
         }
 
         foreach (var argument in call.Targets.DelegateArguments)
         {
             yield return new CalleeCandidate(argument.Target,
                 Chain.Of(Findings.Display(target), site).Then(Findings.Display(argument.Target), OperationLocations.Of(argument.Argument)), target, argument.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// Completing a TaskCompletionSource runs its task's continuations on the completing thread unless it was made
+    /// with RunContinuationsAsynchronously; cancelling a CancellationTokenSource runs the callbacks registered on its
+    /// token on the cancelling thread.
+    /// </summary>
+    private bool RunsRegistered(IMethodSymbol target, ISymbol receiver)
+    {
+        switch (target.ContainingType)
+        {
+            case { Name: "TaskCompletionSource", ContainingNamespace: { Name: "Tasks", ContainingNamespace.Name: "Threading" } }
+                when target.Name is "SetResult" or "TrySetResult" or "SetException" or "TrySetException" or "SetCanceled" or "TrySetCanceled":
+                return _constructions.Of(receiver, CancellationToken.None) is not { } creations
+                       || !creations.All(c => c.Arguments.Any(a => a.Parameter?.Name == "creationOptions" && a.Value.ConstantValue is { HasValue: true, Value: int options } && (options & 64) != 0));
+            case { Name: "CancellationTokenSource", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } }
+                when target.Name is "Cancel":
+                return true;
+            default:
+                return false;
         }
     }
 
@@ -284,56 +326,6 @@ internal sealed class CallGraph
                     {
                         Add(interfaceMethod, implementation.OriginalDefinition);
                     }
-                }
-            }
-        }
-
-        return map;
-    }
-
-    /// <summary>
-    /// Lambdas and methods stored in delegate-typed fields and properties anywhere in the compilation (assignments,
-    /// <c>+=</c>, initializers), so that invoking the member calls them. Built once, on the first call through such
-    /// a member, from the syntax trees and the driver's cached semantic models.
-    /// </summary>
-    private Dictionary<ISymbol, List<(IMethodSymbol, Location)>> BuildStoredDelegates()
-    {
-        var map = new Dictionary<ISymbol, List<(IMethodSymbol, Location)>>(SymbolEqualityComparer.Default);
-        foreach (var tree in _compilation.SyntaxTrees)
-        {
-            SemanticModel? semantic = null;
-            foreach (var node in tree.GetRoot().DescendantNodes())
-            {
-                (SyntaxNode Target, ExpressionSyntax Value)? pair = node switch
-                {
-                    AssignmentExpressionSyntax a => (a.Left, a.Right),
-                    VariableDeclaratorSyntax { Initializer: { } init, Parent.Parent: FieldDeclarationSyntax } v => (v, init.Value),
-                    PropertyDeclarationSyntax { Initializer: { } init } p => (p, init.Value),
-                    _ => null,
-                };
-                if (pair is not var (target, value) || value is not (LambdaExpressionSyntax or AnonymousMethodExpressionSyntax or IdentifierNameSyntax or MemberAccessExpressionSyntax))
-                {
-                    continue;
-                }
-
-#pragma warning disable RS1030 // One pass over the compilation, on demand; the driver caches semantic models.
-                semantic ??= _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-                var member = target is ExpressionSyntax expression ? semantic.GetSymbolInfo(expression).Symbol : semantic.GetDeclaredSymbol(target);
-                if (member is not (IFieldSymbol { Type.TypeKind: TypeKind.Delegate } or IPropertySymbol { Type.TypeKind: TypeKind.Delegate }))
-                {
-                    continue;
-                }
-
-                if (semantic.GetSymbolInfo(value).Symbol is IMethodSymbol stored)
-                {
-                    var key = member.OriginalDefinition;
-                    if (!map.TryGetValue(key, out var list))
-                    {
-                        map[key] = list = new List<(IMethodSymbol, Location)>();
-                    }
-
-                    list.Add((stored, value.GetLocation()));
                 }
             }
         }

@@ -108,8 +108,10 @@ internal sealed class BodyContext
             invokedParameter = OwnParameter(receiver);
             invokedMember = receiver switch
             {
+                IFieldReferenceOperation { Field.AssociatedSymbol: IEventSymbol e } => e.OriginalDefinition,
                 IFieldReferenceOperation f => f.Field.OriginalDefinition,
                 IPropertyReferenceOperation p => p.Property.OriginalDefinition,
+                IEventReferenceOperation e => e.Event.OriginalDefinition,
                 _ => null,
             };
         }
@@ -134,9 +136,20 @@ internal sealed class BodyContext
             }
         }
 
-        return invoked is null && invokedParameter < 0 && invokedMember is null && arguments.Count == 0 && forwarded.Count == 0
+        var receiverMember = invocation.TargetMethod.MethodKind != MethodKind.DelegateInvoke && invocation.Instance is { } instance
+            ? UnwrapValue(instance) switch
+            {
+                IFieldReferenceOperation f => f.Field.OriginalDefinition,
+                IPropertyReferenceOperation p => (ISymbol)p.Property.OriginalDefinition,
+                _ => null,
+            }
+            : null;
+        var byType = invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invoked is null && invokedParameter < 0 && invokedMember is null
+            ? invocation.TargetMethod.ContainingType
+            : null;
+        return invoked is null && invokedParameter < 0 && invokedMember is null && arguments.Count == 0 && forwarded.Count == 0 && receiverMember is null && byType is null
             ? CallTargets.None
-            : new CallTargets(invoked, invokedMember, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable());
+            : new CallTargets(invoked, invokedMember, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable()) { ReceiverMember = receiverMember, InvokedByType = byType };
     }
 
     private static IMethodSymbol? DelegateTarget(IOperation value) => value switch

@@ -43,6 +43,14 @@ internal sealed record CallTargets(
     ImmutableArray<DelegateArgument> DelegateArguments,
     ImmutableArray<ForwardedParameter> ForwardedParameters)
 {
+    /// <summary>The field or property the call's receiver is read from (<c>_tcs.SetResult()</c>: <c>_tcs</c>), whose
+    /// registered continuations and callbacks the call may run.</summary>
+    public ISymbol? ReceiverMember { get; init; }
+
+    /// <summary>For a delegate invoked from data (a dictionary, an event-args property): its delegate type, to
+    /// resolve by the lambdas and methods the compilation converts to it.</summary>
+    public INamedTypeSymbol? InvokedByType { get; init; }
+
     public static readonly CallTargets None = new(null, null, -1, ImmutableArray<DelegateArgument>.Empty, ImmutableArray<ForwardedParameter>.Empty);
 }
 

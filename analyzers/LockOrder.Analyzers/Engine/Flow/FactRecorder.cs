@@ -78,6 +78,14 @@ internal sealed class FactRecorder : IFlowSink
             case IObjectCreationOperation { Constructor: { DeclaringSyntaxReferences.Length: > 0 } constructor } creation:
                 Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None, Dispatch.Creation));
                 break;
+            default:
+                // A user-defined operator or conversion is a static call of its method.
+                if (OperatorMethod(operation) is { DeclaringSyntaxReferences.Length: > 0 } method)
+                {
+                    Record(operation, method, state, () => (null, CallTargets.None, CallObjects.None, new Dispatch(false, null, ReceiverRelation.Same)));
+                }
+
+                break;
         }
     }
 
@@ -121,6 +129,16 @@ internal sealed class FactRecorder : IFlowSink
         var (blocking, targets, objects, dispatch) = describe();
         _calls[operation] = new CallFact(operation, target, state.Held, blocking, targets, objects, state.Dropped, dispatch);
     }
+
+    private static IMethodSymbol? OperatorMethod(IOperation operation) => operation switch
+    {
+        IBinaryOperation b => b.OperatorMethod,
+        IUnaryOperation u => u.OperatorMethod,
+        IIncrementOrDecrementOperation i => i.OperatorMethod,
+        ICompoundAssignmentOperation c => c.OperatorMethod,
+        IConversionOperation c => c.OperatorMethod,
+        _ => null,
+    };
 
     /// <summary><c>base.M()</c>: not a virtual dispatch.</summary>
     private static bool IsBase(IOperation receiver)

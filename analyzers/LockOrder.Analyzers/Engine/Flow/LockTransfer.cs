@@ -264,6 +264,11 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 _sink.Call(creation, state);
                 return state;
 
+            case IBinaryOperation { OperatorMethod: not null } or IUnaryOperation { OperatorMethod: not null } or IIncrementOrDecrementOperation { OperatorMethod: not null }
+                or ICompoundAssignmentOperation { OperatorMethod: not null } or IConversionOperation { OperatorMethod: not null }:
+                _sink.Call(op, state);
+                return state;
+
             case IInvalidOperation invalid when _locks.RecognizeUnloweredLockStatement(invalid, _body) is { } lockStatement:
                 return Apply(lockStatement, invalid, state);
 

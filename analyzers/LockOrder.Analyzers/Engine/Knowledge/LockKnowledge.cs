@@ -45,7 +45,9 @@ internal sealed class LockKnowledge
         "System.Collections.Generic.List.TrueForAll",
         "System.Collections.Concurrent.ConcurrentDictionary.GetOrAdd",
         "System.Collections.Concurrent.ConcurrentDictionary.AddOrUpdate",
-        "System.Threading.LazyInitializer.EnsureInitialized");
+        "System.Threading.LazyInitializer.EnsureInitialized",
+        "System.Threading.CancellationToken.Register",
+        "System.Threading.CancellationToken.UnsafeRegister");
 
     private readonly Dictionary<INamedTypeSymbol, LockApi> _apisByType = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<IMethodSymbol, LockApi> _wrappers = new(SymbolEqualityComparer.Default);
