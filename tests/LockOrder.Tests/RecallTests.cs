@@ -173,3 +173,53 @@ public class RecallTests
             }
             """);
 }
+
+/// <summary>A helper that holds its own lock while it runs the caller's delegate: what the delegate does happens
+/// under that lock, reported at the call that passes it.</summary>
+public class CallbackUnderCalleeLockTests
+{
+    private const string Pool = """
+        using System;
+        using System.Threading;
+        sealed class Pool
+        {
+            private SpinLock _spin = new SpinLock(false);
+            private readonly object _gate = new object();
+            public void Update(Action change)
+            {
+                bool taken = false;
+                _spin.Enter(ref taken);
+                try { change(); }
+                finally { if (taken) _spin.Exit(); }
+            }
+            public void Locked(Action change) { lock (_gate) { Run(change); } }
+            private static void Run(Action change) => change();
+            public void Touch() { lock (_gate) { } }
+        }
+        """;
+
+    [Fact]
+    public Task Flagged_ASleepingLambdaOrMethodGroup_RunUnderTheHelpersSpinlock()
+        => Verify<LockOrder.Rules.SleepInAtomicAnalyzer>.Source(Pool + """
+            sealed class User
+            {
+                void Lambda(Pool p) { {|#0:p.Update(() => Thread.Sleep(1))|}; }
+                void Group(Pool p) { {|LOCK002:p.Update(Sleepy)|}; }
+                static void Sleepy() => Thread.Sleep(1);
+                void Quiet(Pool p) { p.Update(() => { }); }
+            }
+            """,
+            Verify<LockOrder.Rules.SleepInAtomicAnalyzer>.Diagnostic("LOCK002").WithLocation(0).WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
+                .WithMessage("'lambda at line 19' may sleep, but spinlock 'Pool._spin' is held (via Pool.Update -> lambda at line 19 -> Thread.Sleep); move the call after 'Pool._spin' is released"));
+
+    [Fact]
+    public Task Flagged_ACycleThroughALockTheHelperHoldsWhileRunningTheDelegate_PassedOn()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source(Pool + """
+            sealed class User
+            {
+                private readonly object _mine = new object();
+                void Change(Pool p) { {|LOCK008:p.Locked(() => { lock (_mine) { } })|}; }
+                void Other(Pool p) { lock (_mine) { {|LOCK008:p.Touch()|}; } }
+            }
+            """);
+}

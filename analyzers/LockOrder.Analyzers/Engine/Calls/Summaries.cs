@@ -54,7 +54,7 @@ internal sealed record Witness(Chain Chain, ImmutableHashSet<LockClass> Dropped)
 /// <summary>What the fixpoint compares between rounds: which classes, how many drops, whether it sleeps or waits,
 /// which parameters it runs or frees. Chains may change without changing the shape.</summary>
 internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth, LockPlace Place)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
-    EquatableArray<int> Invoked, int Freed);
+    EquatableArray<int> Invoked, int Freed, int InvokedUnder);
 
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
 /// <param name="Acquires">Every lock class it may acquire, each once, with a witness chain.</param>
@@ -69,6 +69,10 @@ internal sealed record MethodSummary(
     ImmutableHashSet<int> InvokedParameters,
     ImmutableDictionary<int, Chain> FreedParameters)
 {
+    /// <summary>For each delegate parameter it invokes while holding locks of its own: those locks (as held in it,
+    /// or in the method it passes the delegate on to). A caller's lambda passed there runs under them.</summary>
+    public ImmutableDictionary<int, ImmutableArray<HeldLock>> InvokedUnder { get; init; } = ImmutableDictionary<int, ImmutableArray<HeldLock>>.Empty;
+
     /// <summary>The key of <see cref="FreedParameters"/> for the method's receiver.</summary>
     public const int Receiver = -1;
 
@@ -88,7 +92,8 @@ internal sealed record MethodSummary(
         SleepWitness?.Chain.Depth ?? -1,
         WaitWitness?.Chain.Depth ?? -1,
         new EquatableArray<int>(InvokedParameters.OrderBy(i => i).ToImmutableArray()),
-        FreedParameters.Count);
+        FreedParameters.Count,
+        InvokedUnder.Sum(p => p.Value.Length));
 }
 
 /// <summary>
@@ -314,6 +319,13 @@ internal sealed class Summaries
         }
 
         var invoked = ImmutableHashSet.CreateBuilder<int>();
+        var invokedUnder = new Dictionary<int, ImmutableArray<HeldLock>>();
+        void InvokedUnder(int parameter, IEnumerable<HeldLock> held)
+        {
+            var current = invokedUnder.TryGetValue(parameter, out var list) ? list : ImmutableArray<HeldLock>.Empty;
+            invokedUnder[parameter] = current.AddRange(held.Where(h => !current.Any(c => ReferenceEquals(c.Class, h.Class))));
+        }
+
         foreach (var call in facts.Calls)
         {
             if (call.Blocking is not null)
@@ -326,6 +338,7 @@ internal sealed class Summaries
             if (call.Targets.InvokedParameter >= 0)
             {
                 invoked.Add(call.Targets.InvokedParameter);
+                InvokedUnder(call.Targets.InvokedParameter, call.Held);
             }
 
             if (call.Target is { } target)
@@ -335,6 +348,14 @@ internal sealed class Summaries
                     if (Invokes(target, forwarded.Ordinal, cancellationToken))
                     {
                         invoked.Add(forwarded.CallerParameter);
+                        InvokedUnder(forwarded.CallerParameter, call.Held);
+                        foreach (var implementation in _graph.Implementations(target, call.Dispatch))
+                        {
+                            if (SummaryOf(implementation).InvokedUnder.TryGetValue(forwarded.Ordinal, out var below))
+                            {
+                                InvokedUnder(forwarded.CallerParameter, below);
+                            }
+                        }
                     }
                 }
             }
@@ -383,7 +404,10 @@ internal sealed class Summaries
             }
         }
 
-        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, invoked.ToImmutable(), freed.ToImmutable());
+        return new MethodSummary(acquires.Values.ToImmutableArray(), sleep, wait, invoked.ToImmutable(), freed.ToImmutable())
+        {
+            InvokedUnder = invokedUnder.Where(p => !p.Value.IsEmpty).ToImmutableDictionary(p => p.Key, p => p.Value),
+        };
     }
 
     /// <summary>The call graph's edges out of a method: every candidate with a body, whether or not a delegate

@@ -54,5 +54,17 @@ internal static class BlockingCalls
                 }
             }
         }
+
+        // A delegate this body passes to a method that runs it under that method's own locks.
+        foreach (var (call, calleeHeld, prefix, summary) in OrderEdges.CallbacksUnderLock(model, body, cancellationToken))
+        {
+            foreach (var held in candidates(calleeHeld))
+            {
+                if (witness(summary, held.Class) is { } chain && prefix.Then(chain) is { } full && full.Depth <= model.MaxCallDepth && reported.Add(call.Operation))
+                {
+                    yield return new BlockingCall(call.Operation, $"'{prefix.Steps.Items[1].Text}'", held, full);
+                }
+            }
+        }
     }
 }

@@ -32,17 +32,25 @@ internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? Tak
 /// <summary>A call made while a lock is held, a method it runs, and that method's summary.</summary>
 internal readonly record struct CallUnderLock(CallFact Call, EffectiveCallee Callee, MethodSummary Summary);
 
+/// <summary>A delegate this body passes to a method that runs it while holding locks of its own: those locks, the
+/// path from the call to the delegate, and the delegate's summary.</summary>
+internal readonly record struct CallbackUnderLock(CallFact Call, ImmutableArray<HeldLock> Held, Chain Prefix, MethodSummary Summary);
+
 /// <summary>
 /// The order edges of a body, one query for every rule that reads them (LOCK001 against the table, LOCK003 within
 /// one class, LOCK008 between classes): every lock that may wait, acquired here or in a callee, paired with every
 /// lock held at that point that the callee has not dropped. Try-locks make no edge: they cannot wait, so they
 /// cannot close a deadlock (lockdep does not record them either). Neither does re-acquiring a reentrant lock the
 /// thread already holds: it cannot wait either (lockdep and Infer skip it too); only its same-class edge is kept,
-/// for LOCK003.
+/// for LOCK003. A delegate passed to a method that runs it under that method's own locks makes edges from those
+/// locks, at the call that passes it.
 /// </summary>
 internal static class OrderEdges
 {
     public static IEnumerable<OrderEdge> Of(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+        => Direct(model, body, cancellationToken).Concat(CallbackEdges(model, body, cancellationToken));
+
+    private static IEnumerable<OrderEdge> Direct(LockModel model, BodyFacts body, CancellationToken cancellationToken)
     {
         foreach (var acquisition in body.Acquisitions)
         {
@@ -100,11 +108,70 @@ internal static class OrderEdges
         }
     }
 
+    private static IEnumerable<OrderEdge> CallbackEdges(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+    {
+        foreach (var (call, held, prefix, summary) in CallbacksUnderLock(model, body, cancellationToken))
+        {
+            foreach (var acquire in summary.Acquires)
+            {
+                var chain = prefix.Then(acquire.Chain);
+                if (acquire.IsTry || chain.Depth > model.MaxCallDepth || acquire.Place == LockPlace.Fresh)
+                {
+                    continue;
+                }
+
+                bool reentry = acquire.Class.Reentrant && held.Any(h => ReferenceEquals(h.Class, acquire.Class));
+                foreach (var h in held)
+                {
+                    if (!acquire.Dropped.Contains(h.Class) && (!reentry || ReferenceEquals(h.Class, acquire.Class)))
+                    {
+                        yield return new OrderEdge(h, acquire.Class, null, acquire.MayWait, call.Operation, chain, Gates(held, h, acquire.Class), EdgeDirection.Unknown)
+                        {
+                            TakenMode = acquire.Mode,
+                        };
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>The classes held since before <paramref name="from"/> was taken (the held list is in acquisition
     /// order): a lock taken after it cannot keep another thread from taking it.</summary>
     private static ImmutableHashSet<LockClass> Gates(IEnumerable<HeldLock> held, HeldLock from, LockClass to)
         => held.TakeWhile(h => !ReferenceEquals(h, from)).Select(h => h.Class)
             .Where(c => !ReferenceEquals(c, from.Class) && !ReferenceEquals(c, to)).ToImmutableHashSet();
+
+    /// <summary>Each delegate argument of this body that its callee runs under locks the callee holds (a helper
+    /// that takes a spinlock and runs the caller's lambda).</summary>
+    public static IEnumerable<CallbackUnderLock> CallbacksUnderLock(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+    {
+        foreach (var call in body.Calls)
+        {
+            if (call.Target is not { } target || call.Targets.DelegateArguments.IsEmpty)
+            {
+                continue;
+            }
+
+            var site = OperationLocations.Of(call.Operation);
+            foreach (var implementation in model.CallGraph.Implementations(target, call.Dispatch))
+            {
+                if (!MethodKey.HasBody(implementation))
+                {
+                    continue;
+                }
+
+                var under = model.Summaries.Get(implementation, cancellationToken).InvokedUnder;
+                foreach (var argument in call.Targets.DelegateArguments)
+                {
+                    if (under.TryGetValue(argument.Ordinal, out var held))
+                    {
+                        var prefix = Chain.Of(Findings.Display(implementation), site).Then(Findings.Display(argument.Target), OperationLocations.Of(argument.Argument));
+                        yield return new CallbackUnderLock(call, held, prefix, model.Summaries.Get(argument.Target, cancellationToken));
+                    }
+                }
+            }
+        }
+    }
 
     /// <summary>Each call made while a lock is held, with every method it may run and that method's summary.</summary>
     public static IEnumerable<CallUnderLock> CallsUnderLock(LockModel model, BodyFacts body, CancellationToken cancellationToken)
