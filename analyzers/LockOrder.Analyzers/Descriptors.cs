@@ -18,6 +18,7 @@ internal static class Descriptors
     private const string Async = "LockOrder.Async";
     private const string Protection = "LockOrder.Protection";
     private const string Lifetime = "LockOrder.Lifetime";
+    private const string Coverage = "LockOrder.Coverage";
 
     public static readonly DiagnosticDescriptor OutOfOrder = Create(
         RuleIds.OutOfOrder, Ordering, DiagnosticSeverity.Warning,
@@ -80,6 +81,12 @@ internal static class Descriptors
         "A lock is held while the object that contains it may be freed",
         "{0} is held while the object that contains it ('{1}') may be freed{2}; a thread waiting for the lock would use freed memory. Release {0} before the object can be freed.",
         "Freeing an object (a reference put whose release may run, or a method of the table's 'frees' list) while a lock stored in that same object is held is a use-after-free: the unlock, and any waiter, touch freed memory.");
+
+    public static readonly DiagnosticDescriptor NotAnalysed = Create(
+        RuleIds.NotAnalysed, Coverage, DiagnosticSeverity.Hidden,
+        "A body LockOrder did not analyse to the end",
+        "{0} was not analysed: {1}; findings in it, and through calls to it, may be missing",
+        "LockOrder bounds the work it does on one body; a body over a bound is not checked, and this says so rather than staying silent. Hidden by default: raise it in .editorconfig to see what was not checked.");
 
     public static readonly DiagnosticDescriptor TableUnreadable = Create(
         RuleIds.TableUnreadable, Table, DiagnosticSeverity.Warning,

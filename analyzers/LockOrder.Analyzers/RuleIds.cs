@@ -13,6 +13,7 @@ internal static class RuleIds
     public const string OrderCycle = "LOCK008";
     public const string WaitUnderSleepingLock = "LOCK009";
     public const string HeldWhileFreed = "LOCK010";
+    public const string NotAnalysed = "LOCK011";
 
     public const string TableUnreadable = "LOCK100";
     public const string TableInvalidField = "LOCK101";

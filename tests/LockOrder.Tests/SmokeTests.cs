@@ -44,4 +44,18 @@ public class RobustnessTests
         var diagnostics = await RawAnalysis.Run(compilation, null, new Rules.SleepInAtomicAnalyzer(), new Rules.UnbalancedLockingAnalyzer());
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
     }
+
+    [Fact]
+    public async Task ABodyTooDeepToWalk_IsSaid_NotSkippedSilently()
+    {
+        var terms = string.Join(" + ", System.Linq.Enumerable.Range(0, 20000).Select(i => "x"));
+        var source = "class C { readonly object _g = new object(); int M(int x) { lock (_g) { return " + terms + "; } } int Small(int x) { lock (_g) { return x; } } }";
+        var compilation = RawAnalysis.Compile(source, "DeepSaid");
+        compilation = compilation.WithOptions(compilation.Options.WithSpecificDiagnosticOptions(
+            compilation.Options.SpecificDiagnosticOptions.SetItem(RuleIds.NotAnalysed, Microsoft.CodeAnalysis.ReportDiagnostic.Warn)));
+        var diagnostics = await RawAnalysis.Run(compilation, null, new Rules.NotAnalysedAnalyzer());
+        var said = Assert.Single(diagnostics, d => d.Id == RuleIds.NotAnalysed);
+        Assert.Equal("'C.M' was not analysed: its expressions nest deeper than the analysis can walk; findings in it, and through calls to it, may be missing", said.GetMessage());
+        Assert.Equal("M", said.Location.SourceTree!.GetText().ToString(said.Location.SourceSpan));
+    }
 }

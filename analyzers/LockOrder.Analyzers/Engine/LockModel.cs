@@ -149,8 +149,8 @@ internal sealed class LockModel
         }
         catch (InsufficientExecutionStackException)
         {
-            // A body nested too deeply to walk (generated code) is not analysed: silence, not a crash.
-            return MethodFacts.None;
+            // A body nested too deeply to walk (generated code) is not analysed: said (LOCK011), not a crash.
+            return new MethodFacts(ImmutableArray.Create(BodyFacts.NotAnalysed(owner, root, "its expressions nest deeper than the analysis can walk")));
         }
 
         foreach (var body in facts.Bodies)

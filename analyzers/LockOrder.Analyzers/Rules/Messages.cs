@@ -84,6 +84,9 @@ internal static class Messages
         return Diagnostic.Create(Descriptors.OrderCycle, edge.Site, additional, locks, string.Join("; ", parts), interleaving);
     }
 
+    public static Diagnostic NotAnalysed(Location at, IMethodSymbol body, string bound)
+        => Diagnostic.Create(Descriptors.NotAnalysed, at, $"'{Findings.Display(body)}'", bound);
+
     private static Diagnostic Unbalanced(IOperation site, IEnumerable<Location> additional, string message)
         => Diagnostic.Create(Descriptors.Unbalanced, OperationLocations.Of(site), additional, message);
 

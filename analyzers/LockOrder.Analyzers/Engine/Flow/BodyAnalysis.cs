@@ -27,7 +27,7 @@ internal static class BodyAnalysis
         var inputs = walker.Solve(new LockTransfer(body, locks, NullFlowSink.Instance), LockState.Empty, cancellationToken);
         if (inputs is null)
         {
-            result.Add(BodyFacts.Empty(owner, root));
+            result.Add(BodyFacts.NotAnalysed(owner, root, "its control flow needs more steps than the lock-state analysis allows a body (" + CfgWalker<LockState>.StepsPerBlock + " per block)"));
         }
         else
         {

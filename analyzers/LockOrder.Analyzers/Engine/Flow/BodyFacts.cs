@@ -113,10 +113,16 @@ internal sealed record BodyFacts(
     ImmutableArray<HeldLock> HeldAtExit,
     ImmutableArray<AccessFact> Accesses)
 {
-    /// <summary>A body the engine did not analyse to the end (over its bounds): no facts.</summary>
-    public static BodyFacts Empty(IMethodSymbol owner, IOperation? root) => new(owner, root,
+    /// <summary>Why the engine did not analyse this body to the end (one of its bounds), or null when it did.</summary>
+    public string? Incomplete { get; init; }
+
+    /// <summary>A body the engine did not analyse to the end: no facts, and the bound it hit.</summary>
+    public static BodyFacts NotAnalysed(IMethodSymbol owner, IOperation? root, string bound) => new(owner, root,
         ImmutableArray<AcquireFact>.Empty, ImmutableArray<ReleaseFact>.Empty, ImmutableArray<CallFact>.Empty, ImmutableArray<AwaitFact>.Empty,
-        ImmutableArray<MergeFact>.Empty, ImmutableArray<HeldLock>.Empty, ImmutableArray<AccessFact>.Empty);
+        ImmutableArray<MergeFact>.Empty, ImmutableArray<HeldLock>.Empty, ImmutableArray<AccessFact>.Empty)
+    {
+        Incomplete = bound,
+    };
 }
 
 /// <summary>The facts of a method body and of each lambda and local function inside it.</summary>

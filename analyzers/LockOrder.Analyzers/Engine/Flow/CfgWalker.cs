@@ -53,6 +53,9 @@ internal sealed class CfgWalker<TState>
     private readonly List<Continuation> _continuations = new() { new Continuation(ImmutableArray<ControlFlowRegion>.Empty, null, -1, Exceptional: false) };
     private readonly Dictionary<(string, int, int, bool), int> _continuationIds = new();
 
+    /// <summary>The bound of a walk, per block of the graph.</summary>
+    public const int StepsPerBlock = 200;
+
     public CfgWalker(ControlFlowGraph cfg) => _cfg = cfg;
 
     public ControlFlowGraph Graph => _cfg;
@@ -68,7 +71,7 @@ internal sealed class CfgWalker<TState>
 
         // The lattice is finite (locks come from acquisition sites, counts only shrink at merges), so this
         // terminates; the cap is a guard against an engine bug, not a tuning knob.
-        int budget = 200 * (_cfg.Blocks.Length + 1);
+        int budget = StepsPerBlock * (_cfg.Blocks.Length + 1);
         while (worklist.Count > 0)
         {
             cancellationToken.ThrowIfCancellationRequested();

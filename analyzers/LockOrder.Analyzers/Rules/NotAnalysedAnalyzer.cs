@@ -1,0 +1,27 @@
+using System;
+using System.Linq;
+using System.Threading;
+using LockOrder.Engine;
+using LockOrder.Engine.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LockOrder.Rules;
+
+/// <summary>LOCK011 (hidden by default): a body over one of the engine's bounds, named with the bound, so that what
+/// was not checked can be seen.</summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class NotAnalysedAnalyzer : LockRuleAnalyzer
+{
+    public NotAnalysedAnalyzer() : base(Descriptors.NotAnalysed)
+    {
+    }
+
+    private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
+    {
+        if (body.Incomplete is { } bound)
+        {
+            report(Messages.NotAnalysed(body.Owner.Locations.FirstOrDefault(l => l.IsInSource) ?? body.Root?.Syntax.GetLocation() ?? Location.None, body.Owner, bound));
+        }
+    }
+}
