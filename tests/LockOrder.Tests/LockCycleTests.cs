@@ -275,4 +275,43 @@ public class LockPlaceTests
                 public void Break() { lock (_sync) { {|LOCK008:lock (_cancel)|} { } } }
             }
             """);
+
+    [Fact]
+    public Task Clean_NLogsTargetGraph_WrappersAndGroupsOverAGenericCollectionOfChildren()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            using System.Collections.Generic;
+            abstract class Target
+            {
+                protected object SyncRoot { get; } = new object();
+                protected bool IsInitialized { get { lock (SyncRoot) { return true; } } }
+                public void WriteAsyncLogEvents(IList<int> events) { if (!IsInitialized) return; WriteAsyncThreadSafe(events[0]); }
+                public void WriteAsyncLogEvent(int e) { lock (SyncRoot) { Write(e); } }
+                public void PrecalculateVolatileLayouts(int e) { if (!IsInitialized) return; }
+                protected virtual void WriteAsyncThreadSafe(int e) { Write(e); }
+                protected abstract void Write(int e);
+            }
+            abstract class WrapperTargetBase : Target { public Target? WrappedTarget { get; set; } }
+            abstract class CompoundTargetBase : Target { public IList<Target> Targets { get; } = new List<Target>(); }
+            sealed class RetryingTargetWrapper : WrapperTargetBase
+            {
+                private readonly object _retrySyncObject = new object();
+                protected override void Write(int e) { var l = new List<int> { e }; lock (_retrySyncObject) { WrappedTarget?.WriteAsyncLogEvents(l); } }
+                protected override void WriteAsyncThreadSafe(int e) { lock (_retrySyncObject) { Write(e); } }
+            }
+            sealed class FallbackGroupTarget : CompoundTargetBase
+            {
+                protected override void WriteAsyncThreadSafe(int e) { Write(e); }
+                protected override void Write(int e) { WrapWithFallback(e); Targets[0].WriteAsyncLogEvent(e); }
+                private void WrapWithFallback(int e) { for (int i = 0; i < Targets.Count; ++i) { Targets[i].PrecalculateVolatileLayouts(e); } }
+            }
+            sealed class RoundRobinGroupTarget : CompoundTargetBase
+            {
+                protected override void WriteAsyncThreadSafe(int e) { Write(e); }
+                protected override void Write(int e) { Targets[0].WriteAsyncLogEvent(e); }
+            }
+            sealed class AutoFlushTargetWrapper : WrapperTargetBase
+            {
+                protected override void Write(int e) { WrappedTarget?.WriteAsyncLogEvent(e); }
+            }
+            """);
 }

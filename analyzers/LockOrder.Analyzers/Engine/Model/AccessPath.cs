@@ -20,7 +20,7 @@ internal abstract record AccessPath
     public abstract override string ToString();
 
     /// <summary>The path with <paramref name="member"/> appended.</summary>
-    public AccessPath Dot(ISymbol member) => new Member(this, member.OriginalDefinition);
+    public AccessPath Dot(ISymbol member) => new Member(this, member);
 
     /// <summary><c>this</c>.</summary>
     public sealed record This : AccessPath
