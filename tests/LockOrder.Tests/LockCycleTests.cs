@@ -277,6 +277,142 @@ public class LockPlaceTests
             """);
 
     [Fact]
+    public Task Clean_AMemberANewObjectLeavesNull_NpgsqlsCancelConnector()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            interface ICancelable { void Dispose(); }
+            sealed class Exporter : ICancelable
+            {
+                private readonly Connector _connector;
+                public Exporter(Connector connector) { _connector = connector; }
+                public void Dispose() => _connector.EndUserAction();
+            }
+            sealed class Connection
+            {
+                private readonly Connector _connector = new Connector();
+                public void BeginExport() { _connector.Current = new Exporter(_connector); }
+            }
+            sealed class Connector
+            {
+                internal readonly object SyncObj = new object(), CancelLock = new object();
+                internal ICancelable? Current;
+                public void EndUserAction() { lock (SyncObj) { } }
+                public void PerformCancellation()
+                {
+                    lock (CancelLock)
+                    {
+                        var cancelConnector = new Connector();
+                        cancelConnector.DoCancelRequest();
+                    }
+                }
+                void DoCancelRequest() { Cleanup(); }
+                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
+                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_WhenTheCodeRunOnTheNewObjectSetsThatMember()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            interface ICancelable { void Dispose(); }
+            sealed class Exporter : ICancelable
+            {
+                private readonly Connector _connector;
+                public Exporter(Connector connector) { _connector = connector; }
+                public void Dispose() => _connector.EndUserAction();
+            }
+            sealed class Connection
+            {
+                private readonly Connector _connector = new Connector();
+                public void BeginExport() { _connector.Current = new Exporter(_connector); }
+            }
+            sealed class Connector
+            {
+                internal readonly object SyncObj = new object(), CancelLock = new object();
+                internal ICancelable? Current;
+                public void EndUserAction() { lock (SyncObj) { } }
+                public void PerformCancellation()
+                {
+                    lock (CancelLock)
+                    {
+                        var cancelConnector = new Connector();
+                        {|LOCK008:cancelConnector.DoCancelRequest()|};
+                    }
+                }
+                void DoCancelRequest() { Current = new Exporter(this); Cleanup(); }
+                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
+                public void UserAction() { lock (SyncObj) { {|LOCK008:lock (CancelLock)|} { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_WhenTheMemberHasAnInitializer()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            interface ICancelable { void Dispose(); }
+            sealed class Exporter : ICancelable
+            {
+                private readonly Connector _connector;
+                public Exporter(Connector connector) { _connector = connector; }
+                public void Dispose() => _connector.EndUserAction();
+            }
+            sealed class Connection
+            {
+                private readonly Connector _connector = new Connector();
+                public void BeginExport() { _connector.Current = new Exporter(_connector); }
+            }
+            sealed class Connector
+            {
+                internal readonly object SyncObj = new object(), CancelLock = new object();
+                internal ICancelable? Current = new Exporter(new Connector());
+                public void EndUserAction() { lock (SyncObj) { } }
+                public void PerformCancellation()
+                {
+                    lock (CancelLock)
+                    {
+                        var cancelConnector = new Connector();
+                        {|LOCK008:cancelConnector.DoCancelRequest()|};
+                    }
+                }
+                void DoCancelRequest() { Cleanup(); }
+                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
+                public void UserAction() { lock (SyncObj) { {|LOCK008:lock (CancelLock)|} { } } }
+            }
+            """);
+
+    [Fact]
+    public Task Flagged_WhenTheObjectInitializerSetsThatMember()
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
+            interface ICancelable { void Dispose(); }
+            sealed class Exporter : ICancelable
+            {
+                private readonly Connector _connector;
+                public Exporter(Connector connector) { _connector = connector; }
+                public void Dispose() => _connector.EndUserAction();
+            }
+            sealed class Connection
+            {
+                private readonly Connector _connector = new Connector();
+                public void BeginExport() { _connector.Current = new Exporter(_connector); }
+            }
+            sealed class Connector
+            {
+                internal readonly object SyncObj = new object(), CancelLock = new object();
+                internal ICancelable? Current;
+                public void EndUserAction() { lock (SyncObj) { } }
+                public void PerformCancellation()
+                {
+                    lock (CancelLock)
+                    {
+                        var cancelConnector = new Connector { Current = new Exporter(new Connector()) };
+                        {|LOCK008:cancelConnector.DoCancelRequest()|};
+                    }
+                }
+                void DoCancelRequest() { Cleanup(); }
+                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
+                public void UserAction() { lock (SyncObj) { {|LOCK008:lock (CancelLock)|} { } } }
+            }
+            """);
+
+    [Fact]
     public Task Clean_NLogsTargetGraph_WrappersAndGroupsOverAGenericCollectionOfChildren()
         => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
             using System.Collections.Generic;

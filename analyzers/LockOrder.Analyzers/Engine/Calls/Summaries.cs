@@ -19,12 +19,52 @@ internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry,
     /// <summary>The mode taken (a reader-writer lock's read, upgradeable or write).</summary>
     public LockMode Mode { get; init; }
 
+    /// <summary>
+    /// Members of the method's own object one of which every witness of this acquisition on another object (at
+    /// <see cref="LockPlace.Other"/>) goes through (a call on <c>this.F</c>, a lock on <c>this.F.G</c>): such an
+    /// acquisition only happens when one of them is not null. Null when some such witness goes through none (a lock
+    /// of a parameter, of a static); empty when every witness is on the object itself or one nested in it.
+    /// </summary>
+    public ImmutableHashSet<ISymbol>? Needs { get; init; } = ImmutableHashSet<ISymbol>.Empty;
+
+    /// <summary>Two witnesses of one class as one: the better one's chain, the more contended of the two places
+    /// (what a caller may not rule out), and what either needs of the object.</summary>
+    public static SummaryAcquire Merge(SummaryAcquire current, SummaryAcquire candidate)
+        => (candidate.IsBetterThan(current) ? candidate : current) with
+        {
+            Place = Rank(candidate.Place) > Rank(current.Place) ? candidate.Place : current.Place,
+            Needs = Either(current.Needs, candidate.Needs),
+        };
+
     /// <summary>This acquisition seen from a call: its chain and drops extended, its place mapped through the
     /// call's receiver; null when it locks an object of the caller's own making that nobody else can hold.</summary>
     public SummaryAcquire? Through(EffectiveCallee callee, CallFact call)
         => Places.Through(Place, call.Dispatch.Relation) is { } place
-            ? this with { Chain = callee.Prefix.Then(Chain), Dropped = Dropped.Union(call.Dropped), Place = place }
+            ? this with { Chain = callee.Prefix.Then(Chain), Dropped = Dropped.Union(call.Dropped), Place = place, Needs = place == LockPlace.Other ? NeedsSeenFrom(call) : ImmutableHashSet<ISymbol>.Empty }
             : null;
+
+    /// <summary>The members of the caller's object the acquisition needs: the same ones below a call on <c>this</c>
+    /// (or a static call, or a lambda of the caller run by one); below a call on <c>this.F...</c>, <c>F</c>, which
+    /// must not be null for the call to run at all; none below a call on anything else.</summary>
+    private ImmutableHashSet<ISymbol>? NeedsSeenFrom(CallFact call) => call.Objects.Receiver switch
+    {
+        AccessPath.This => Needs,
+        null when call.Dispatch.Relation == ReceiverRelation.Same => Needs,
+        { FirstMemberOfThis: { } member } => NeedsOf(member),
+        _ => null,
+    };
+
+    /// <summary>What an acquisition in the body at <paramref name="place"/> of <paramref name="instance"/> needs (see
+    /// <see cref="Needs"/>).</summary>
+    public static ImmutableHashSet<ISymbol>? NeedsOf(LockPlace place, AccessPath? instance)
+        => place != LockPlace.Other ? ImmutableHashSet<ISymbol>.Empty : NeedsOf(instance?.FirstMemberOfThis);
+
+    private static ImmutableHashSet<ISymbol>? NeedsOf(ISymbol? member)
+        => member is null ? null : ImmutableHashSet.Create<ISymbol>(SymbolEqualityComparer.Default, member.OriginalDefinition);
+
+    /// <summary>Two witnesses together: either may happen, so either's members will do; none if either needs none.</summary>
+    private static ImmutableHashSet<ISymbol>? Either(ImmutableHashSet<ISymbol>? a, ImmutableHashSet<ISymbol>? b)
+        => a is null || b is null ? null : a.Union(b);
 
     /// <summary>Of two witnesses for one class, the one that matters most: taken under more of the caller's locks,
     /// then the more contended place (another object's before a nested one's), then the shorter path.</summary>
@@ -53,7 +93,7 @@ internal sealed record Witness(Chain Chain, ImmutableHashSet<LockClass> Dropped)
 
 /// <summary>What the fixpoint compares between rounds: which classes, how many drops, whether it sleeps or waits,
 /// which parameters it runs or frees. Chains may change without changing the shape.</summary>
-internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth, LockPlace Place)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
+internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth, LockPlace Place, int Needs)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
     EquatableArray<int> Invoked, int Freed, int InvokedUnder);
 
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
@@ -85,7 +125,7 @@ internal sealed record MethodSummary(
     public Chain? WaitsUnder(LockClass held) => WaitWitness is { } w && !w.Dropped.Contains(held) ? w.Chain : null;
 
     public SummaryShape Shape => new(
-        new EquatableArray<(LockClass, int, LockPlace)>(Acquires.OrderBy(a => a.Class.SortKey, System.StringComparer.Ordinal).Select(a => (a.Class, a.Chain.Depth, a.Place)).ToImmutableArray()),
+        new EquatableArray<(LockClass, int, LockPlace, int)>(Acquires.OrderBy(a => a.Class.SortKey, System.StringComparer.Ordinal).Select(a => (a.Class, a.Chain.Depth, a.Place, a.Needs?.Count ?? -1)).ToImmutableArray()),
         Acquires.Sum(a => a.Dropped.Count),
         SleepWitness?.Dropped.Count ?? -1,
         WaitWitness?.Dropped.Count ?? -1,
@@ -117,10 +157,13 @@ internal sealed class Summaries
     // nested computation of its own component, which would never end.
     private readonly Dictionary<IMethodSymbol, MethodSummary> _working = new(SymbolEqualityComparer.Default);
 
+    private readonly FreshObjects _fresh;
+
     public Summaries(LockModel model, CallGraph graph)
     {
         _model = model;
         _graph = graph;
+        _fresh = new FreshObjects(model, graph);
     }
 
     public MethodSummary Get(IMethodSymbol method, CancellationToken cancellationToken)
@@ -146,6 +189,17 @@ internal sealed class Summaries
             return _done.TryGetValue(key, out summary) ? summary : MethodSummary.Empty;
         }
     }
+
+    /// <summary>
+    /// An acquisition below a call, seen from the calling body: through the call (see
+    /// <see cref="SummaryAcquire.Through"/>), or null when it cannot be contended or cannot happen: it locks an object
+    /// of the caller's own making, or, on an object the caller has just created, every witness goes through a member
+    /// such an object leaves null (see <see cref="FreshObjects"/>).
+    /// </summary>
+    public SummaryAcquire? Seen(SummaryAcquire acquire, EffectiveCallee callee, CallFact call, BodyFacts caller, CancellationToken cancellationToken)
+        => call.Dispatch.Relation == ReceiverRelation.Fresh && acquire.Needs is { } needs && _fresh.AllNull(needs, call, caller, cancellationToken)
+            ? null
+            : acquire.Through(callee, call);
 
     /// <summary>The methods a call runs: its candidates, keeping a delegate argument only when its callee invokes it.</summary>
     public IEnumerable<EffectiveCallee> CalleesOf(CallFact call, CancellationToken cancellationToken)
@@ -291,11 +345,14 @@ internal sealed class Summaries
         int maxDepth = _model.MaxCallDepth;
         void AddAcquire(SummaryAcquire candidate)
         {
-            // Per class, keep the acquisition made under the most caller locks (the fewest dropped), then the shortest.
-            if (candidate.Chain.Depth <= maxDepth && (!acquires.TryGetValue(candidate.Class, out var current) || candidate.IsBetterThan(current)))
+            // Per class, keep the acquisition made under the most caller locks (the fewest dropped), then the shortest
+            // (see SummaryAcquire.Merge).
+            if (candidate.Chain.Depth > maxDepth)
             {
-                acquires[candidate.Class] = candidate;
+                return;
             }
+
+            acquires[candidate.Class] = acquires.TryGetValue(candidate.Class, out var current) ? SummaryAcquire.Merge(current, candidate) : candidate;
         }
 
         Witness? Bounded(Witness? current, Witness candidate) => candidate.Chain.Depth <= maxDepth ? Witness.Better(current, candidate) : current;
@@ -309,6 +366,7 @@ internal sealed class Summaries
                 AddAcquire(new SummaryAcquire(lockClass, acquisition.Event.MayWait, acquisition.IsTry, Chain.Of("acquiring " + lockClass.Display, site), acquisition.Dropped, acquisition.Place)
                 {
                     Mode = acquisition.Event.Mode,
+                    Needs = SummaryAcquire.NeedsOf(acquisition.Place, acquisition.Lock.Instance),
                 });
             }
 
@@ -365,7 +423,7 @@ internal sealed class Summaries
                 var summary = SummaryOf(callee.Method);
                 foreach (var acquire in summary.Acquires)
                 {
-                    if (acquire.Through(callee, call) is { } seen)
+                    if (Seen(acquire, callee, call, facts, cancellationToken) is { } seen)
                     {
                         AddAcquire(seen);
                     }

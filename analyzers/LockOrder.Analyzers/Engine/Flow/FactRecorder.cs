@@ -68,7 +68,7 @@ internal sealed class FactRecorder : IFlowSink
                 var accessor = property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property ? property.Property.SetMethod : property.Property.GetMethod;
                 if (blocking is not null || accessor is { DeclaringSyntaxReferences.Length: > 0 })
                 {
-                    Record(property, accessor, state, () => (blocking, CallTargets.None, CallObjects.None,
+                    Record(property, accessor, state, () => (blocking, CallTargets.None, new CallObjects(_body.PathOf(property.Instance), null, ImmutableArray<AccessPath?>.Empty),
                         property.Instance is { } receiver
                             ? new Dispatch(!IsBase(receiver), _body.UnwrapValue(receiver).Type, _body.RelationOf(receiver, isStatic: false))
                             : new Dispatch(false, null, ReceiverRelation.Same)));

@@ -19,6 +19,16 @@ internal abstract record AccessPath
     /// <summary>How messages name the object: <c>this.Child</c>, <c>cfid</c>, <c>Registry.Gate</c>.</summary>
     public abstract override string ToString();
 
+    /// <summary>The member of <c>this</c> the path goes through first (<c>a</c> for <c>this.a.b.c</c>), or null for a
+    /// path that does not start with a member of <c>this</c>. The object the path names is only reached when that
+    /// member is not null.</summary>
+    public ISymbol? FirstMemberOfThis => this switch
+    {
+        Member { Instance: This } member => member.Symbol,
+        Member member => member.Instance.FirstMemberOfThis,
+        _ => null,
+    };
+
     /// <summary>The path with <paramref name="member"/> appended.</summary>
     public AccessPath Dot(ISymbol member) => new Member(this, member);
 

@@ -85,7 +85,7 @@ internal static class OrderEdges
         {
             foreach (var calleeAcquire in summary.Acquires)
             {
-                if (calleeAcquire.IsTry || calleeAcquire.Through(callee, call) is not { } acquire || acquire.Chain.Depth > model.MaxCallDepth)
+                if (calleeAcquire.IsTry || model.Summaries.Seen(calleeAcquire, callee, call, body, cancellationToken) is not { } acquire || acquire.Chain.Depth > model.MaxCallDepth)
                 {
                     continue;
                 }
