@@ -50,7 +50,7 @@ public class OperationBlockTests
                 void Write(int n, bool flush = false) { lock (_ctx) { } }
                 void End() => Write(1, true);
                 void Close() { lock (_io) { {|LOCK008:End()|}; } }
-                void Flush() { lock (_ctx) { {|LOCK008:lock (_io)|} { } } }
+                void Flush() { lock (_ctx) { lock (_io) { } } }
             }
             """);
 

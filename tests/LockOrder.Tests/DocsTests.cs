@@ -51,6 +51,21 @@ public class DocsTests
     }
 
     [Fact]
+    public void EveryRelativeLinkInTheDocs_Resolves()
+    {
+        var root = LockTableTests.RepoFile(".");
+        var pages = new[] { Path.Combine(root, "README.md") }.Concat(Directory.GetFiles(Path.Combine(root, "docs"), "*.md", SearchOption.AllDirectories));
+        var broken = (
+            from page in pages
+            from System.Text.RegularExpressions.Match link in System.Text.RegularExpressions.Regex.Matches(File.ReadAllText(page), @"\]\(([^)\s]+)\)")
+            let target = link.Groups[1].Value.Split('#')[0]
+            where target.Length > 0 && !target.Contains("://", StringComparison.Ordinal)
+            where !File.Exists(Path.Combine(Path.GetDirectoryName(page)!, target)) && !Directory.Exists(Path.Combine(Path.GetDirectoryName(page)!, target))
+            select Path.GetRelativePath(root, page) + " -> " + link.Groups[1].Value).ToList();
+        Assert.True(broken.Count == 0, string.Join("\n", broken));
+    }
+
+    [Fact]
     public void EveryPageHeader_StatesItsRulesSeverityAndCategory()
     {
         foreach (var d in Descriptors)

@@ -8,7 +8,7 @@ namespace LockOrder.Tests;
 public class LockCycleTests
 {
     [Fact]
-    public Task Flagged_IntraMethodABBA_AtBothEdges_WithMessage()
+    public Task Flagged_IntraMethodABBA_OnceAtTheFirstEdge_TheOtherAsAnAdditionalLocation()
         => V.Source("""
             class C
             {
@@ -19,11 +19,7 @@ public class LockCycleTests
             }
             """,
             V.Diagnostic("LOCK008").WithSpan(5, 30, 5, 39).WithSpan(6, 30, 6, 39).WithSpan(5, 18, 5, 27)
-                .WithMessage("Lock-order cycle 'C._a' -> 'C._b' -> 'C._a': here 'C._b' is acquired while 'C._a' is held; at C.cs(6) 'C._a' is acquired while 'C._b' is held. Unsafe interleaving: thread 1 holds 'C._a' and waits for 'C._b'; thread 2 holds 'C._b' and waits for 'C._a'. Take these locks in one order everywhere (and declare it in lockorder.json).".Replace("C.cs", "Test0.cs", System.StringComparison.Ordinal)),
-            V.Diagnostic("LOCK008").WithSpan(6, 30, 6, 39).WithSpan(5, 30, 5, 39).WithSpan(6, 18, 6, 27).WithArguments(
-                "'C._a' -> 'C._b' -> 'C._a'",
-                "here 'C._a' is acquired while 'C._b' is held; at Test0.cs(5) 'C._b' is acquired while 'C._a' is held",
-                "thread 1 holds 'C._a' and waits for 'C._b'; thread 2 holds 'C._b' and waits for 'C._a'"));
+                .WithMessage("Lock-order cycle 'C._a' -> 'C._b' -> 'C._a': here 'C._b' is acquired while 'C._a' is held; at C.cs(6) 'C._a' is acquired while 'C._b' is held. Unsafe interleaving: thread 1 holds 'C._a' and waits for 'C._b'; thread 2 holds 'C._b' and waits for 'C._a'. Take these locks in one order everywhere (and declare it in lockorder.json).".Replace("C.cs", "Test0.cs", System.StringComparison.Ordinal)));
 
     [Fact]
     public Task Flagged_OneCallDeep_AcrossTwoClasses_StaticLocks()
@@ -37,19 +33,35 @@ public class LockCycleTests
             {
                 private readonly object _gate = new object();
                 public void Fill() { lock (_gate) { } }
-                public void Evict() { lock (_gate) { {|LOCK008:Registry.Touch(this)|}; } }
+                public void Evict() { lock (_gate) { Registry.Touch(this); } }
             }
             """.Replace("{ lock (Gate) { c.Fill(); } }", "{ lock (Gate) { {|LOCK008:c.Fill()|}; } }", System.StringComparison.Ordinal));
 
     [Fact]
-    public Task Flagged_ThreeLockCycle()
+    public Task Flagged_ThreeLockCycle_OnceWithEveryEdgeAsALocation()
         => V.Source("""
             class C
             {
                 private readonly object _a = new object(), _b = new object(), _c = new object();
-                void AB() { lock (_a) { {|LOCK008:lock (_b)|} { } } }
-                void BC() { lock (_b) { {|LOCK008:lock (_c)|} { } } }
-                void CA() { lock (_c) { {|LOCK008:lock (_a)|} { } } }
+                void AB() { {|#3:lock (_a)|} { {|#0:lock (_b)|} { } } }
+                void BC() { lock (_b) { {|#1:lock (_c)|} { } } }
+                void CA() { lock (_c) { {|#2:lock (_a)|} { } } }
+            }
+            """,
+            // Where it is reported, then the other two edges, then where the held lock of the first was taken.
+            V.Diagnostic("LOCK008").WithLocation(0).WithLocation(1).WithLocation(2).WithLocation(3).WithArguments(
+                "'C._a' -> 'C._b' -> 'C._c' -> 'C._a'",
+                "here 'C._b' is acquired while 'C._a' is held; at Test0.cs(5) 'C._c' is acquired while 'C._b' is held; at Test0.cs(6) 'C._a' is acquired while 'C._c' is held",
+                "thread 1 holds 'C._a' and waits for 'C._b'; thread 2 holds 'C._b' and waits for 'C._c'; thread 3 holds 'C._c' and waits for 'C._a'"));
+
+    [Fact]
+    public Task Flagged_ACycleIsReportedAtItsFirstEdgeInSourceOrder_WhicheverLockItStartsFrom()
+        => V.Source("""
+            class C
+            {
+                private readonly object _a = new object(), _b = new object();
+                void BA() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                void AB() { lock (_a) { lock (_b) { } } }
             }
             """);
 
@@ -61,7 +73,7 @@ public class LockCycleTests
             {
                 private readonly object _a = new object(), _b = new object();
                 void One(List<int> items) { lock (_a) { {|LOCK008:items.ForEach(i => { lock (_b) { } })|}; } }
-                void Two() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                void Two() { lock (_b) { lock (_a) { } } }
             }
             """);
 
@@ -77,7 +89,7 @@ public class LockCycleTests
                 static void Fill() { }
                 void Register() { _onEvict = () => { lock (_b) { } }; }
                 void Evict() { lock (_a) { _onEvict?{|LOCK008:.Invoke()|}; _onFill(); } }
-                void Other() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                void Other() { lock (_b) { lock (_a) { } } }
             }
             """);
 
@@ -113,7 +125,7 @@ public class LockCycleTests
                 void One() { lock (A) { lock (B) { } } }
                 void Two() { lock (B) { lock (A) { } } }
                 void Three() { lock (A) { {|LOCK008:lock (_u)|} { } } }
-                void Four() { lock (_u) { {|LOCK008:lock (A)|} { } } }
+                void Four() { lock (_u) { lock (A) { } } }
             }
             """, Tables.ABS);
 
@@ -152,7 +164,7 @@ public class CycleRefinementTests
             {
                 private readonly object _a = new object(), _b = new object();
                 void One() { lock (_a) { {|LOCK008:lock (_b)|} { lock (_a) { } } } }
-                void Two() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                void Two() { lock (_b) { lock (_a) { } } }
             }
             """);
 
@@ -176,7 +188,7 @@ public class CycleRefinementTests
                 private readonly object _gate = new object(), _a = new object(), _b = new object();
                 void One() { lock (_gate) { lock (_a) { {|LOCK008:lock (_b)|} { } } } }
                 void Two() { lock (_gate) { lock (_b) { lock (_a) { } } } }
-                void Three() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                void Three() { lock (_b) { lock (_a) { } } }
             }
             """);
 }
@@ -229,7 +241,7 @@ public class LockPlaceTests
                 private readonly object _gate = new object();
                 public Parent Parent = null!;
                 public void Touch() { lock (_gate) { } }
-                public void Changed() { lock (_gate) { {|LOCK008:Parent.Notify()|}; } }
+                public void Changed() { lock (_gate) { Parent.Notify(); } }
             }
             """);
 
@@ -272,7 +284,7 @@ public class LockPlaceTests
                     }
                 }
                 public void Cleanup() { lock (_sync) { } }
-                public void Break() { lock (_sync) { {|LOCK008:lock (_cancel)|} { } } }
+                public void Break() { lock (_sync) { lock (_cancel) { } } }
             }
             """);
 
@@ -340,7 +352,7 @@ public class LockPlaceTests
                 }
                 void DoCancelRequest() { Current = new Exporter(this); Cleanup(); }
                 void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { {|LOCK008:lock (CancelLock)|} { } } }
+                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
             }
             """);
 
@@ -374,7 +386,7 @@ public class LockPlaceTests
                 }
                 void DoCancelRequest() { Cleanup(); }
                 void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { {|LOCK008:lock (CancelLock)|} { } } }
+                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
             }
             """);
 
@@ -408,7 +420,7 @@ public class LockPlaceTests
                 }
                 void DoCancelRequest() { Cleanup(); }
                 void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { {|LOCK008:lock (CancelLock)|} { } } }
+                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
             }
             """);
 

@@ -57,7 +57,7 @@ public class ThreadingLockTests
             {
                 private readonly Lock _a = new Lock(), _b = new Lock();
                 void One() { lock (_a) { {|LOCK008:lock (_b)|} { } } }
-                void Two() { using (_b.EnterScope()) { {|LOCK008:lock (_a)|} { } } }
+                void Two() { using (_b.EnterScope()) { lock (_a) { } } }
             }
             """);
 

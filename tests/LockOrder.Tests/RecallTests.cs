@@ -15,7 +15,7 @@ public class RecallTests
             static class Bank
             {
                 public static void Post(Account a, Ledger l) { lock (a) { {|LOCK008:lock (l)|} { } } }
-                public static void Audit(Account a, Ledger l) { lock (l) { {|LOCK008:lock (a)|} { } } }
+                public static void Audit(Account a, Ledger l) { lock (l) { lock (a) { } } }
             }
             """);
 
@@ -39,7 +39,7 @@ public class RecallTests
             {
                 private readonly object _gate = new object();
                 public void Fill() { lock (Registry.Gate) { {|LOCK008:lock (_gate)|} { } } }
-                public void Evict() { lock (_gate) { {|LOCK008:lock (Registry.Gate)|} { } } }
+                public void Evict() { lock (_gate) { lock (Registry.Gate) { } } }
             }
             """);
 
@@ -55,7 +55,7 @@ public class RecallTests
             {
                 private readonly object _gate = new object();
                 public Money Add(Money a, Money b) { lock (_gate) { return {|LOCK008:a + b|}; } }
-                public void Reprice() { lock (Rates.Gate) { {|LOCK008:lock (_gate)|} { } } }
+                public void Reprice() { lock (Rates.Gate) { lock (_gate) { } } }
             }
             """);
 
@@ -75,7 +75,7 @@ public class RecallTests
                 private readonly object _gate = new object();
                 public Listener(Source s) { s.Changed += OnChanged; }
                 private void OnChanged() { lock (_gate) { } }
-                public void Refresh(Source s) { lock (_gate) { {|LOCK008:s.Touch()|}; } }
+                public void Refresh(Source s) { lock (_gate) { s.Touch(); } }
             }
             """);
 
@@ -96,7 +96,7 @@ public class RecallTests
                 private readonly object _gate = new object();
                 private IStore _store = null!;
                 public void Update() { lock (_gate) { } }
-                public void Rebuild() { lock (_gate) { {|LOCK008:Flush()|}; } }
+                public void Rebuild() { lock (_gate) { Flush(); } }
                 private void Flush() => Persist();
                 private void Persist() => _store.Save();
             }
@@ -119,7 +119,7 @@ public class RecallTests
                 public Worker() { REGISTRATION }
                 private async void Awaiting() { await _done.Task; lock (_b) { } }
                 public void Run(CancellationToken ct) { lock (_a) { {|LOCK008:CALL|}; } }
-                public void Other() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                public void Other() { lock (_b) { lock (_a) { } } }
             }
             """.Replace("REGISTRATION", registration, System.StringComparison.Ordinal).Replace("CALL", call, System.StringComparison.Ordinal));
 
@@ -148,7 +148,7 @@ public class RecallTests
                 private readonly Dictionary<string, Action<int>> _handlers = new Dictionary<string, Action<int>>();
                 public Dispatcher() { _handlers["x"] = n => { lock (_b) { } }; }
                 public void Fire(string key) { lock (_a) { if (_handlers.TryGetValue(key, out var handler)) {|#0:handler(1)|}; } }
-                public void Other() { lock (_b) { {|LOCK008:lock (_a)|} { } } }
+                public void Other() { lock (_b) { lock (_a) { } } }
             }
             """,
             Cycle.Diagnostic("LOCK008").WithLocation(0).WithOptions(Microsoft.CodeAnalysis.Testing.DiagnosticOptions.IgnoreAdditionalLocations)
@@ -219,7 +219,7 @@ public class CallbackUnderCalleeLockTests
             {
                 private readonly object _mine = new object();
                 void Change(Pool p) { {|LOCK008:p.Locked(() => { lock (_mine) { } })|}; }
-                void Other(Pool p) { lock (_mine) { {|LOCK008:p.Touch()|}; } }
+                void Other(Pool p) { lock (_mine) { p.Touch(); } }
             }
             """);
 }

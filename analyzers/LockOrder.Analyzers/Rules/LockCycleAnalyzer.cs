@@ -11,7 +11,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LockOrder.Rules;
 
 /// <summary>
-/// LOCK008: lock-order cycles inferred from the code, lockdep-style, reported once per cycle at each of its edges.
+/// LOCK008: lock-order cycles inferred from the code, lockdep-style. Each cycle is one finding, reported once (as
+/// lockdep reports a cycle once and Infer deduplicates a deadlock's two traces), at the first of its edges in source
+/// order, naming every edge; the other edges' sites are additional locations.
 /// Per-body edges (between two classes) are collected live from the shared order-edge query; the cycle search
 /// alone runs at compilation end. A cycle whose locks the table all orders is LOCK001's and is not reported again.
 /// </summary>
@@ -23,6 +25,23 @@ public sealed class LockCycleAnalyzer : LockRuleAnalyzer
     }
 
     private protected override CompilationRun Start(LockModel model) => new Run(model);
+
+    /// <summary>The edge a cycle is reported at: the first of its sites in source order (file, then position).</summary>
+    private static int FirstInSource(System.Collections.Generic.IReadOnlyList<LockEdge> cycle)
+    {
+        int first = 0;
+        for (int i = 1; i < cycle.Count; i++)
+        {
+            var (a, b) = (cycle[i].Site, cycle[first].Site);
+            int byFile = string.CompareOrdinal(a.SourceTree?.FilePath, b.SourceTree?.FilePath);
+            if (byFile < 0 || byFile == 0 && a.SourceSpan.Start < b.SourceSpan.Start)
+            {
+                first = i;
+            }
+        }
+
+        return first;
+    }
 
     private sealed class Run : CompilationRun
     {
@@ -54,10 +73,7 @@ public sealed class LockCycleAnalyzer : LockRuleAnalyzer
                     continue;
                 }
 
-                for (int i = 0; i < cycle.Count; i++)
-                {
-                    report(Messages.OrderCycle(cycle, i));
-                }
+                report(Messages.OrderCycle(cycle, FirstInSource(cycle)));
             }
         }
     }
