@@ -22,7 +22,7 @@ internal static class BodyAnalysis
 
     private static void AnalyzeInto(ControlFlowGraph cfg, IMethodSymbol owner, IOperation? root, LockKnowledge knowledge, LockOperations locks, CancellationToken cancellationToken, ImmutableArray<BodyFacts>.Builder result)
     {
-        var body = new BodyContext(cfg, owner, cancellationToken);
+        var body = new BodyContext(cfg, owner, cancellationToken, invocation => knowledge.LockMember(invocation.TargetMethod, invocation.Instance?.Type) is not null);
         var walker = new CfgWalker<LockState>(cfg);
         var inputs = walker.Solve(new LockTransfer(body, locks, NullFlowSink.Instance), LockState.Empty, cancellationToken);
         if (inputs is null)

@@ -21,10 +21,16 @@ internal sealed class BodyContext
 
     private readonly List<IInvocationOperation> _invocations = new();
 
-    public BodyContext(ControlFlowGraph cfg, ISymbol owner, System.Threading.CancellationToken cancellationToken)
+    private readonly HashSet<ILocalSymbol> _writtenOtherwise = new(SymbolEqualityComparer.Default);
+    private readonly System.Func<IInvocationOperation, bool> _isLockOperation;
+
+    /// <param name="isLockOperation">Whether an invocation is a lock API's (whose <c>ref bool lockTaken</c> the
+    /// engine models as the API documents it).</param>
+    public BodyContext(ControlFlowGraph cfg, ISymbol owner, System.Threading.CancellationToken cancellationToken, System.Func<IInvocationOperation, bool>? isLockOperation = null)
     {
         Owner = owner;
         CancellationToken = cancellationToken;
+        _isLockOperation = isLockOperation ?? (_ => false);
         foreach (var block in cfg.Blocks)
         {
             foreach (var statement in block.Operations)
@@ -37,6 +43,41 @@ internal sealed class BodyContext
                 Collect(block.BranchValue);
             }
         }
+
+        // Locals a lambda or local function inside writes: their value can change at any call.
+        foreach (var nested in cfg.OriginalOperation.Descendants().Where(o => o is IAnonymousFunctionOperation or ILocalFunctionOperation))
+        {
+            foreach (var op in nested.Descendants())
+            {
+                foreach (var local in WrittenLocals(op))
+                {
+                    _writtenOtherwise.Add(local);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// A local written other than by one plain assignment in this body's flow: by a <c>ref</c> or <c>out</c>
+    /// argument (except a lock API's taken flag), a compound assignment, an increment, a deconstruction, or inside a
+    /// lambda or local function. What a plain assignment told about it (its one value, a guard) does not hold.
+    /// </summary>
+    public bool IsWrittenOtherwise(ILocalSymbol local) => _writtenOtherwise.Contains(local);
+
+    /// <summary>The locals an operation writes other than by a plain assignment.</summary>
+    private IEnumerable<ILocalSymbol> WrittenLocals(IOperation op)
+    {
+        IOperation? target = op switch
+        {
+            ISimpleAssignmentOperation assignment => assignment.Target,
+            ICompoundAssignmentOperation compound => compound.Target,
+            ICoalesceAssignmentOperation coalesce => coalesce.Target,
+            IIncrementOrDecrementOperation increment => increment.Target,
+            IDeconstructionAssignmentOperation deconstruction => deconstruction.Target,
+            IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument when !(argument.Parent is IInvocationOperation call && _isLockOperation(call)) => argument.Value,
+            _ => null,
+        };
+        return target is null ? Enumerable.Empty<ILocalSymbol>() : target.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(l => l.Local);
     }
 
     public ISymbol Owner { get; }
@@ -62,14 +103,30 @@ internal sealed class BodyContext
                     // A second assignment makes the local's value unknown.
                     _singleAssignments[local.Local] = _singleAssignments.ContainsKey(local.Local) ? null : assignment.Value;
                     break;
+                case ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IIncrementOrDecrementOperation or IArgumentOperation:
+                    foreach (var local in WrittenLocals(op))
+                    {
+                        _writtenOtherwise.Add(local);
+                    }
+
+                    break;
                 case ILocalReferenceOperation reference when !IsReceiverUse(reference):
                     _escaping.Add(reference.Local);
                     break;
                 case IInvocationOperation invocation:
                     _invocations.Add(invocation);
                     break;
-                case IDeconstructionAssignmentOperation deconstruction when OrderedPair(deconstruction) is { } pair:
-                    _orderedPairs.Add(pair);
+                case IDeconstructionAssignmentOperation deconstruction:
+                    if (OrderedPair(deconstruction) is { } pair)
+                    {
+                        _orderedPairs.Add(pair);
+                    }
+
+                    foreach (var local in WrittenLocals(deconstruction))
+                    {
+                        _writtenOtherwise.Add(local);
+                    }
+
                     break;
             }
         }
@@ -301,7 +358,7 @@ internal sealed class BodyContext
     }
 
     private IOperation? AssignedOnce(ILocalSymbol local)
-        => _singleAssignments.TryGetValue(local, out var value) ? value : null;
+        => !_writtenOtherwise.Contains(local) && _singleAssignments.TryGetValue(local, out var value) ? value : null;
 
     private static bool IsStableLockSource(IOperation value)
     {

@@ -133,6 +133,9 @@ internal sealed class LockOperations
                 return new LockRef(_knowledge.ClassOf(new LockIdentity.Type(type.OriginalDefinition), type.Name, api), body.PathOf(lr));
             case IParameterReferenceOperation pr:
                 return new LockRef(_knowledge.ClassOf(new LockIdentity.Parameter(pr.Parameter), pr.Parameter.Name, api), body.PathOf(pr));
+            case ILocalReferenceOperation lr:
+                // A local of a framework type or an interface: named by its text in this body, the instance by its path.
+                return new LockRef(_knowledge.ClassOf(new LockIdentity.Expression(body.Owner, lr.Local.Name), lr.Local.Name, api), body.PathOf(lr));
             case var other:
                 var text = other.Syntax.ToString();
                 return new LockRef(_knowledge.ClassOf(new LockIdentity.Expression(body.Owner, text), text, api), null);

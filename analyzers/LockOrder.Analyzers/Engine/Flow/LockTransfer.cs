@@ -154,8 +154,17 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             }
         }
 
+        // A null check of a reference local is a branch on "not null".
+        bool reference = false;
+        if (NullCheckedLocal(op) is var (checkedLocal, nonNullWhenTrue))
+        {
+            op = checkedLocal;
+            outcome = outcome == nonNullWhenTrue;
+            reference = true;
+        }
+
         object key = op is ILocalReferenceOperation local ? local.Local : op;
-        if (!state.Guards.TryGetValue(key, out var guard))
+        if (!state.Guards.TryGetValue(key, out var guard) || guard.Reference != reference)
         {
             return state;
         }
@@ -171,12 +180,46 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
         bool named = key is ILocalSymbol;
         if (!outcome)
         {
-            return state with { Guards = named ? state.Guards.SetItem(key, Guard.False) : state.Guards.Remove(key) };
+            return state with { Guards = named ? state.Guards.SetItem(key, reference ? Guard.Null : Guard.False) : state.Guards.Remove(key) };
         }
 
         var held = state.IndexOfExact(guard.Lock!) < 0 ? state.Held.Add(guard.Lock!) : state.Held;
         return state with { Held = held, Guards = named ? state.Guards.SetItem(key, guard with { Kind = GuardKind.TrueAndHeld }) : state.Guards.Remove(key) };
     }
+
+    /// <summary><c>x != null</c>, <c>x == null</c>, <c>x is null</c>, <c>x is not null</c>, <c>x is { }</c> (either way
+    /// round) on a local: the local, and whether the condition is true when it is not null.</summary>
+    private static (ILocalReferenceOperation Local, bool NonNullWhenTrue)? NullCheckedLocal(IOperation op)
+    {
+        switch (op)
+        {
+            case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals, OperatorMethod: null } binary:
+                bool notEquals = binary.OperatorKind == BinaryOperatorKind.NotEquals;
+                if (Strip(binary.LeftOperand) is ILocalReferenceOperation left && IsNull(binary.RightOperand))
+                {
+                    return (left, notEquals);
+                }
+
+                if (Strip(binary.RightOperand) is ILocalReferenceOperation right && IsNull(binary.LeftOperand))
+                {
+                    return (right, notEquals);
+                }
+
+                return null;
+            case IIsPatternOperation { Pattern: IConstantPatternOperation constant } pattern when Strip(pattern.Value) is ILocalReferenceOperation value && IsNull(constant.Value):
+                return (value, false);
+            case IIsPatternOperation { Pattern: INegatedPatternOperation { Pattern: IConstantPatternOperation constant } } pattern when Strip(pattern.Value) is ILocalReferenceOperation value && IsNull(constant.Value):
+                return (value, true);
+            case IIsPatternOperation { Pattern: IRecursivePatternOperation { DeconstructionSubpatterns.Length: 0, PropertySubpatterns.Length: 0, DeclaredSymbol: null } } pattern
+                when Strip(pattern.Value) is ILocalReferenceOperation value && SymbolEqualityComparer.Default.Equals(((IRecursivePatternOperation)pattern.Pattern).MatchedType, value.Type):
+                // x is { }
+                return (value, true);
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsNull(IOperation op) => Strip(op) is { ConstantValue: { HasValue: true, Value: null } };
 
     /// <summary>Along an edge to <paramref name="destination"/>: a try-lock's result not stored by the end of its
     /// block is lost; a lock statement left unlowered releases its lock when the edge leaves the statement.</summary>
@@ -273,8 +316,14 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 return Apply(lockStatement, invalid, state);
 
             case ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assign:
-                // The local now says what its value says: a try-lock's result, a known false, or nothing.
+                // The local now says what its value says: a try-lock's result, a known false, the object of a held
+                // lock, null, or nothing (always nothing for a local that is also written some other way).
                 var guards = state.Guards.Remove(local.Local);
+                if (_body.IsWrittenOtherwise(local.Local))
+                {
+                    return StaleAfterReassignment(guards == state.Guards ? state : state with { Guards = guards }, local.Local);
+                }
+
                 if (state.Guards.TryGetValue(Strip(assign.Value), out var pending))
                 {
                     guards = guards.Remove(Strip(assign.Value)).SetItem(local.Local, pending);
@@ -282,6 +331,10 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 else if (assign.Value.ConstantValue is { HasValue: true, Value: false })
                 {
                     guards = guards.SetItem(local.Local, Guard.False);
+                }
+                else if (local.Local.Type.IsReferenceType && ReferenceGuard(local, assign.Value, state) is { } named)
+                {
+                    guards = guards.SetItem(local.Local, named);
                 }
 
                 return StaleAfterReassignment(guards == state.Guards ? state : state with { Guards = guards }, local.Local);
@@ -292,6 +345,66 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             default:
                 return state;
         }
+    }
+
+    /// <summary>What a reference local assigned this value says about a lock: null; the object of a held lock (named
+    /// by the same path); what another such local says; else nothing.</summary>
+    private Guard? ReferenceGuard(ILocalReferenceOperation target, IOperation value, LockState state)
+    {
+        if (IsNull(value))
+        {
+            return Guard.Null;
+        }
+
+        Guard? guard = null;
+        if (Strip(value) is ILocalReferenceOperation other && state.Guards.TryGetValue(other.Local, out var copied))
+        {
+            guard = copied is { Reference: true, Lock: not null } ? copied : null;
+        }
+        else if (_body.PathOf(value) is { } path)
+        {
+            guard = state.Held.LastOrDefault(h => path.Equals(h.ObjectPath)) is { } lockObject
+                ? new Guard(lockObject, GuardKind.TrueAndHeld) { Reference = true }
+                : state.Held.LastOrDefault(h => path.Equals(h.Instance)) is { } container
+                    ? new Guard(container, GuardKind.TrueAndHeld) { Reference = true, ToInstance = true }
+                    : null;
+        }
+
+        if (guard?.Lock is not { } named)
+        {
+            return guard;
+        }
+
+        // The same lock as named through this local: its own lock class for a lock on the object itself, the
+        // member's class on this local for a lock in the object.
+        var variable = guard.ToInstance
+            ? named with { Instance = new AccessPath.Local(target.Local), Scope = null }
+            : _locks.Name(target, _body, named.Class.Api) is var byLocal
+                ? named with { Class = byLocal.Class, Instance = byLocal.Instance, Scope = null }
+                : null;
+        return guard with { Variable = variable };
+    }
+
+    /// <summary>The held lock a lock operation names through a local that refers to its object (or the object it
+    /// lives in): <c>Monitor.Exit(prev)</c> or <c>Monitor.Exit(prev.Gate)</c> after <c>prev = cur</c> releases what
+    /// was taken as <c>cur</c> or <c>cur.Gate</c>, even after <c>cur</c> moved on.</summary>
+    private static HeldLock? Aliased(LockRef lockRef, LockState state)
+    {
+        var start = lockRef.Instance;
+        while (start is AccessPath.Member member)
+        {
+            start = member.Instance;
+        }
+
+        if (start is not AccessPath.Local local || !state.Guards.TryGetValue(local.Symbol, out var guard)
+            || guard is not { Reference: true, Kind: GuardKind.TrueAndHeld, Lock: { } aliased }
+            || lockRef.ObjectPath is not { } objectPath
+            || (guard.ToInstance ? aliased.Instance : aliased.ObjectPath) is not { } named)
+        {
+            return null;
+        }
+
+        return Equals(objectPath.Replace(local, named), aliased.ObjectPath) ? aliased : null;
     }
 
     private LockState VisitAwait(IAwaitOperation awaitOp, LockState state)
@@ -315,6 +428,12 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     private LockState Apply(LockEvent lockEvent, IOperation site, LockState state)
     {
+        // A lock named through a local that refers to the object of a held lock is that lock.
+        if (Aliased(lockEvent.Lock, state) is { } aliased)
+        {
+            lockEvent = lockEvent with { Lock = new LockRef(aliased.Class, aliased.Instance) };
+        }
+
         var lockRef = lockEvent.Lock;
         switch (lockEvent.Kind)
         {
@@ -384,12 +503,21 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     private static LockState StaleAfterReassignment(LockState state, ISymbol variable)
     {
         bool Named(HeldLock h) => h.Instance?.Variable is { } v && SymbolEqualityComparer.Default.Equals(v, variable);
-        if (!state.Held.Any(Named))
+        HeldLock Stale(HeldLock h) => h with { Instance = new AccessPath.Stale(h.Instance!) };
+        var guarded = state.Guards.Where(g => g.Value.Lock is { } l && Named(l)).ToList();
+        if (!state.Held.Any(Named) && guarded.Count == 0)
         {
             return state;
         }
 
-        return state with { Held = state.Held.Select(h => Named(h) ? h with { Instance = new AccessPath.Stale(h.Instance!) } : h).ToImmutableArray() };
+        // The guards that speak of such a lock go stale with it, so they still find it.
+        var guards = state.Guards;
+        foreach (var pair in guarded)
+        {
+            guards = guards.SetItem(pair.Key, pair.Value with { Lock = Stale(pair.Value.Lock!) });
+        }
+
+        return state with { Held = state.Held.Select(h => Named(h) ? Stale(h) : h).ToImmutableArray(), Guards = guards };
     }
 
     private static IOperation Strip(IOperation op)

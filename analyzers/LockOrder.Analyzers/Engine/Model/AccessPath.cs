@@ -29,6 +29,11 @@ internal abstract record AccessPath
         _ => null,
     };
 
+    /// <summary>The path with its start <paramref name="from"/> (a variable, or a path it begins with) replaced by
+    /// <paramref name="to"/>: <c>prev.Gate</c> with <c>prev</c> for <c>cur</c> is <c>cur.Gate</c>.</summary>
+    public AccessPath Replace(AccessPath from, AccessPath to)
+        => Equals(from) ? to : this is Member member ? new Member(member.Instance.Replace(from, to), member.Symbol) : this;
+
     /// <summary>The path with <paramref name="member"/> appended.</summary>
     public AccessPath Dot(ISymbol member) => new Member(this, member);
 

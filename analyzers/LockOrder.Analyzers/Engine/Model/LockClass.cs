@@ -72,7 +72,18 @@ internal sealed class LockClass
 }
 
 /// <summary>A lock class plus the instance (the object that contains the lock), when known.</summary>
-internal readonly record struct LockRef(LockClass Class, AccessPath? Instance);
+internal readonly record struct LockRef(LockClass Class, AccessPath? Instance)
+{
+    /// <summary>The path of the lock object itself: the member the lock lives in, of its instance (or the static
+    /// member); the instance, for a lock on an object named directly (a local, a parameter, <c>this</c>).</summary>
+    public AccessPath? ObjectPath => Class.Identity switch
+    {
+        LockIdentity.Member member => Instance is AccessPath.Global ? new AccessPath.Static(member.Symbol) : Instance?.Dot(member.Symbol),
+        LockIdentity.Expression or LockIdentity.Parameter => Instance,
+        LockIdentity.Type when Instance is not AccessPath.Global => Instance,
+        _ => null,
+    };
+}
 
 /// <summary>A lock held at a program point.</summary>
 /// <param name="Count">Recursion depth for reentrant primitives (Monitor, Mutex, Lock).</param>
@@ -86,6 +97,9 @@ internal sealed record HeldLock(LockClass Class, AccessPath? Instance, int Count
     /// <summary>A lock statement whose graph has no release (see <see cref="LockEvent.Scope"/>): the lock is held
     /// until control leaves this syntax.</summary>
     public SyntaxNode? Scope { get; init; }
+
+    /// <summary>The path of the lock object itself (see <see cref="LockRef.ObjectPath"/>).</summary>
+    public AccessPath? ObjectPath => new LockRef(Class, Instance).ObjectPath;
 
     public bool SameLock(HeldLock other) => ReferenceEquals(Class, other.Class) && Equals(Instance, other.Instance) && Mode == other.Mode;
 

@@ -20,16 +20,35 @@ internal enum GuardKind
 }
 
 /// <summary>
-/// A small relational fact tying a boolean to a lock: the domain that keeps <c>lockTaken</c> and try-lock results
-/// correlated with the lock through conditions, merges and finally regions.
+/// A small relational fact tying a local to a lock: the domain that keeps <c>lockTaken</c> and try-lock results
+/// correlated with the lock through conditions, merges and finally regions. A reference-typed local can guard a
+/// lock too, with "not null" for true: in hand-over-hand locking (<c>Monitor.Enter(next); if (prev != null)
+/// Monitor.Exit(prev); prev = next;</c>) <c>prev</c> names the object of the lock held from the last round, and is
+/// null exactly when none is.
 /// </summary>
-/// <param name="Lock">The lock the boolean speaks of; null for <see cref="GuardKind.False"/>.</param>
+/// <param name="Lock">The lock the local speaks of; null for <see cref="GuardKind.False"/>.</param>
 internal sealed record Guard(HeldLock? Lock, GuardKind Kind)
 {
     public static readonly Guard False = new(null, GuardKind.False);
 
+    /// <summary>A reference local known to be null.</summary>
+    public static readonly Guard Null = new(null, GuardKind.False) { Reference = true };
+
+    /// <summary>The local is a reference (true: not null), not a boolean.</summary>
+    public bool Reference { get; init; }
+
+    /// <summary>For a reference local: it refers to the object the lock lives in (<c>prev = cur</c> with
+    /// <c>cur.Gate</c> held), not to the lock object itself.</summary>
+    public bool ToInstance { get; init; }
+
+    /// <summary>For a reference local: the lock as named through the local itself (<c>Monitor.Exit(prev)</c>,
+    /// <c>prev.Gate</c>). Where paths that name different locks through the local meet (the last round's box of one
+    /// loop or of another), this stands for whichever it is.</summary>
+    public HeldLock? Variable { get; init; }
+
     public bool SameAs(Guard other)
-        => Kind == other.Kind && (Lock is null ? other.Lock is null : other.Lock is not null && Lock.SameLock(other.Lock));
+        => Kind == other.Kind && Reference == other.Reference && ToInstance == other.ToInstance
+           && (Lock is null ? other.Lock is null : other.Lock is not null && Lock.SameLock(other.Lock));
 }
 
 /// <summary>
@@ -123,6 +142,15 @@ internal static class LockDomain
             }
         }
 
+        // A reference that names a held lock on both paths, a different one on each, names the lock it stands for.
+        foreach (var guard in guards.Values)
+        {
+            if (guard is { Reference: true, Kind: GuardKind.TrueAndHeld, Lock: { } named } && !held.Any(h => h.SameLock(named)))
+            {
+                held.Add(named);
+            }
+        }
+
         return new LockState(held.ToImmutable(), guards, a.Dropped.Intersect(b.Dropped)) { Returned = a.Returned == b.Returned ? a.Returned : null };
     }
 
@@ -140,7 +168,20 @@ internal static class LockDomain
 
         if (x.Lock is not null && y.Lock is not null)
         {
-            return x.Lock.SameLock(y.Lock) ? x with { Kind = GuardKind.HeldIffTrue } : null;
+            if (x.Lock.SameLock(y.Lock) && x.ToInstance == y.ToInstance)
+            {
+                return x with { Kind = GuardKind.HeldIffTrue };
+            }
+
+            // Two locks named through one reference: from here on, the lock named through it.
+            if (x.Reference && y.Reference && x.Variable is { } variable && y.Variable is { } other && variable.SameLock(other)
+                && (x.Kind == GuardKind.TrueAndHeld || ys.IndexOfExact(x.Lock) < 0) && (y.Kind == GuardKind.TrueAndHeld || xs.IndexOfExact(y.Lock) < 0))
+            {
+                var kind = x.Kind == GuardKind.TrueAndHeld && y.Kind == GuardKind.TrueAndHeld ? GuardKind.TrueAndHeld : GuardKind.HeldIffTrue;
+                return new Guard(variable, kind) { Reference = true, Variable = variable };
+            }
+
+            return null;
         }
 
         // One side says false: fine as long as that side does not hold the lock by other means.
@@ -188,8 +229,13 @@ internal static class LockDomain
     /// </summary>
     public static IReadOnlyList<HeldLock> Disagreement(IReadOnlyList<LockState> states, bool atExit)
     {
-        var guarded = states.Aggregate(Meet).Guards.Values
-            .Where(g => g.Kind == GuardKind.HeldIffTrue && g.Lock is not null).Select(g => g.Lock!).ToList();
+        var met = states.Aggregate(Meet).Guards;
+        var guarded = met.Values.Where(g => g.Kind == GuardKind.HeldIffTrue && g.Lock is not null).Select(g => g.Lock!).ToList();
+
+        // A lock some path names through a reference that, after the meet, stands for whichever lock it names.
+        bool NamedThrough(LockState state, HeldLock h) => met.Any(m => m.Value is { Reference: true, Variable: not null }
+            && state.Guards.TryGetValue(m.Key, out var g) && g is { Reference: true, Kind: GuardKind.TrueAndHeld, Lock: { } named } && named.SameLock(h));
+
         var result = atExit ? guarded.Where(g => !states.All(s => s.IndexOfExact(g) >= 0)).ToList() : new List<HeldLock>();
         foreach (var s in states)
         {
@@ -200,7 +246,7 @@ internal static class LockDomain
                     continue;
                 }
 
-                if (states.Any(o => !o.Held.Any(x => x.SameLock(h) && x.Count == h.Count)) && (atExit || !guarded.Any(g => g.SameLock(h)))
+                if (states.Any(o => !o.Held.Any(x => x.SameLock(h) && x.Count == h.Count)) && (atExit || !guarded.Any(g => g.SameLock(h)) && !NamedThrough(s, h))
                     && !(atExit && TryAcquireWrapper(states, h)))
                 {
                     result.Add(h);
