@@ -288,141 +288,65 @@ public class LockPlaceTests
             }
             """);
 
+    /// <summary>Npgsql's shape: a cancel request made on a new connector, whose cleanup disposes the current copy
+    /// operation (which locks the connector it belongs to). CURRENT declares that member, CREATE makes the new
+    /// connector, CANCEL is what the cancel request runs on it.</summary>
+    private const string CancelConnector = """
+        interface ICancelable { void Dispose(); }
+        sealed class Exporter : ICancelable
+        {
+            private readonly Connector _connector;
+            public Exporter(Connector connector) { _connector = connector; }
+            public void Dispose() => _connector.EndUserAction();
+        }
+        sealed class Connection
+        {
+            private readonly Connector _connector = new Connector();
+            public void BeginExport() { _connector.Current = new Exporter(_connector); }
+        }
+        sealed class Connector
+        {
+            internal readonly object SyncObj = new object(), CancelLock = new object();
+            CURRENT
+            public void EndUserAction() { lock (SyncObj) { } }
+            public void PerformCancellation()
+            {
+                lock (CancelLock)
+                {
+                    var cancelConnector = CREATE;
+                    cancelConnector.DoCancelRequest();
+                }
+            }
+            void DoCancelRequest() { CANCEL }
+            void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
+            public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
+        }
+        """;
+
+    private static string Connector(string cancel, string current = "internal ICancelable? Current;", string create = "new Connector()", bool flagged = false)
+    {
+        var source = CancelConnector.Replace("CURRENT", current, System.StringComparison.Ordinal).Replace("CREATE", create, System.StringComparison.Ordinal)
+            .Replace("CANCEL", cancel, System.StringComparison.Ordinal);
+        return flagged
+            ? source.Replace("cancelConnector.DoCancelRequest();", "{|LOCK008:cancelConnector.DoCancelRequest()|};", System.StringComparison.Ordinal)
+            : source;
+    }
+
     [Fact]
     public Task Clean_AMemberANewObjectLeavesNull_NpgsqlsCancelConnector()
-        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
-            interface ICancelable { void Dispose(); }
-            sealed class Exporter : ICancelable
-            {
-                private readonly Connector _connector;
-                public Exporter(Connector connector) { _connector = connector; }
-                public void Dispose() => _connector.EndUserAction();
-            }
-            sealed class Connection
-            {
-                private readonly Connector _connector = new Connector();
-                public void BeginExport() { _connector.Current = new Exporter(_connector); }
-            }
-            sealed class Connector
-            {
-                internal readonly object SyncObj = new object(), CancelLock = new object();
-                internal ICancelable? Current;
-                public void EndUserAction() { lock (SyncObj) { } }
-                public void PerformCancellation()
-                {
-                    lock (CancelLock)
-                    {
-                        var cancelConnector = new Connector();
-                        cancelConnector.DoCancelRequest();
-                    }
-                }
-                void DoCancelRequest() { Cleanup(); }
-                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
-            }
-            """);
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source(Connector("Cleanup();"));
 
     [Fact]
     public Task Flagged_WhenTheCodeRunOnTheNewObjectSetsThatMember()
-        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
-            interface ICancelable { void Dispose(); }
-            sealed class Exporter : ICancelable
-            {
-                private readonly Connector _connector;
-                public Exporter(Connector connector) { _connector = connector; }
-                public void Dispose() => _connector.EndUserAction();
-            }
-            sealed class Connection
-            {
-                private readonly Connector _connector = new Connector();
-                public void BeginExport() { _connector.Current = new Exporter(_connector); }
-            }
-            sealed class Connector
-            {
-                internal readonly object SyncObj = new object(), CancelLock = new object();
-                internal ICancelable? Current;
-                public void EndUserAction() { lock (SyncObj) { } }
-                public void PerformCancellation()
-                {
-                    lock (CancelLock)
-                    {
-                        var cancelConnector = new Connector();
-                        {|LOCK008:cancelConnector.DoCancelRequest()|};
-                    }
-                }
-                void DoCancelRequest() { Current = new Exporter(this); Cleanup(); }
-                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
-            }
-            """);
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source(Connector("Current = new Exporter(this); Cleanup();", flagged: true));
 
     [Fact]
     public Task Flagged_WhenTheMemberHasAnInitializer()
-        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
-            interface ICancelable { void Dispose(); }
-            sealed class Exporter : ICancelable
-            {
-                private readonly Connector _connector;
-                public Exporter(Connector connector) { _connector = connector; }
-                public void Dispose() => _connector.EndUserAction();
-            }
-            sealed class Connection
-            {
-                private readonly Connector _connector = new Connector();
-                public void BeginExport() { _connector.Current = new Exporter(_connector); }
-            }
-            sealed class Connector
-            {
-                internal readonly object SyncObj = new object(), CancelLock = new object();
-                internal ICancelable? Current = new Exporter(new Connector());
-                public void EndUserAction() { lock (SyncObj) { } }
-                public void PerformCancellation()
-                {
-                    lock (CancelLock)
-                    {
-                        var cancelConnector = new Connector();
-                        {|LOCK008:cancelConnector.DoCancelRequest()|};
-                    }
-                }
-                void DoCancelRequest() { Cleanup(); }
-                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
-            }
-            """);
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source(Connector("Cleanup();", current: "internal ICancelable? Current = new Exporter(new Connector());", flagged: true));
 
     [Fact]
     public Task Flagged_WhenTheObjectInitializerSetsThatMember()
-        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source("""
-            interface ICancelable { void Dispose(); }
-            sealed class Exporter : ICancelable
-            {
-                private readonly Connector _connector;
-                public Exporter(Connector connector) { _connector = connector; }
-                public void Dispose() => _connector.EndUserAction();
-            }
-            sealed class Connection
-            {
-                private readonly Connector _connector = new Connector();
-                public void BeginExport() { _connector.Current = new Exporter(_connector); }
-            }
-            sealed class Connector
-            {
-                internal readonly object SyncObj = new object(), CancelLock = new object();
-                internal ICancelable? Current;
-                public void EndUserAction() { lock (SyncObj) { } }
-                public void PerformCancellation()
-                {
-                    lock (CancelLock)
-                    {
-                        var cancelConnector = new Connector { Current = new Exporter(new Connector()) };
-                        {|LOCK008:cancelConnector.DoCancelRequest()|};
-                    }
-                }
-                void DoCancelRequest() { Cleanup(); }
-                void Cleanup() { if (Current != null) { Current.Dispose(); Current = null; } }
-                public void UserAction() { lock (SyncObj) { lock (CancelLock) { } } }
-            }
-            """);
+        => Verify<LockOrder.Rules.LockCycleAnalyzer>.Source(Connector("Cleanup();", create: "new Connector { Current = new Exporter(new Connector()) }", flagged: true));
 
     [Fact]
     public Task Clean_NLogsTargetGraph_WrappersAndGroupsOverAGenericCollectionOfChildren()
