@@ -19,6 +19,7 @@ internal static class Descriptors
     private const string Protection = "LockOrder.Protection";
     private const string Lifetime = "LockOrder.Lifetime";
     private const string Coverage = "LockOrder.Coverage";
+    private const string Configuration = "LockOrder.Configuration";
 
     public static readonly DiagnosticDescriptor OutOfOrder = Create(
         RuleIds.OutOfOrder, Ordering, DiagnosticSeverity.Warning,
@@ -117,6 +118,18 @@ internal static class Descriptors
         "A sleeping lock is ordered below a spinlock",
         "{0} (row {1}) is a {2} listed below spinlock {3} (row {4}); it can never legally be taken while {3} is held, so this order edge is vacuous",
         "A mutex, rw-semaphore or semaphore below a spinlock-class lock can never be acquired while that spinlock is held (it would sleep in atomic context).");
+
+    public static readonly DiagnosticDescriptor NoTable = Create(
+        RuleIds.NoTable, Table, DiagnosticSeverity.Info,
+        "No lockorder.json: the declared-order rules are off",
+        "This project takes locks but has no lockorder.json, so the rules that need a declared order (LOCK001, LOCK005, LOCK006, LOCK010) are off; add a lockorder.json listing the project's locks in the order they are taken, next to the project or in a folder above it (or point the LockOrderTable property at one)",
+        "LockOrder checks acquisitions against a declared lock hierarchy. Without one it still reports what the code alone shows (sleeping under a spinlock, self-deadlock, unbalanced locking, await under a lock, cycles), and says once per project that the rest is off.");
+
+    public static readonly DiagnosticDescriptor InvalidOption = Create(
+        RuleIds.InvalidOption, Configuration, DiagnosticSeverity.Warning,
+        "A LockOrder option has a value it cannot use",
+        "{0}: {1}",
+        "LockOrder's options are read from .editorconfig or .globalconfig (see docs/options.md). A value it cannot use is reported where it applies and the default is kept.");
 
     private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message, string description, bool enabledByDefault = true, params string[] customTags)
         => new(id, title, message, category, severity, enabledByDefault, description, HelpLinkBase + id + ".md", customTags);

@@ -20,4 +20,6 @@ internal static class RuleIds
     public const string TableDuplicate = "LOCK102";
     public const string TableUnresolved = "LOCK103";
     public const string TableVacuousOrder = "LOCK104";
+    public const string NoTable = "LOCK105";
+    public const string InvalidOption = "LOCK106";
 }

@@ -76,6 +76,36 @@ public class DocsTests
         }
     }
 
+    [Fact]
+    public void EveryPage_ShowsHowToSuppressItsRule()
+    {
+        foreach (var d in Descriptors)
+        {
+            GeneratedSection($"docs/rules/{d.Id}.md", "suppression", Suppression(d));
+        }
+    }
+
+    /// <summary>The three ways to silence a rule, or, for a rule reported outside C# source (in lockorder.json, or
+    /// without a location), the ways that reach it.</summary>
+    private static string Suppression(DiagnosticDescriptor d)
+    {
+        var everywhere = $"Everywhere, in `.editorconfig` (or `<NoWarn>$(NoWarn);{d.Id}</NoWarn>` in a project file):\n\n```ini\n[*.cs]\ndotnet_diagnostic.{d.Id}.severity = none\n```\n";
+        if (d.Category == "LockOrder.Table")
+        {
+            return $"{d.Id} is reported in `lockorder.json` or without a location, where `#pragma` and `[SuppressMessage]` do not reach: fix what it names, or set its severity.\n\n" + everywhere;
+        }
+
+        if (d.Category == "LockOrder.Configuration")
+        {
+            return $"{d.Id} is about a setting, not about code: fix the value it names, or set its severity.\n\n" + everywhere;
+        }
+
+        return "At one place, with the reason:\n\n```csharp\n"
+            + $"#pragma warning disable {d.Id} // why this is safe here\n...\n#pragma warning restore {d.Id}\n\n"
+            + $"[System.Diagnostics.CodeAnalysis.SuppressMessage(\"{d.Category}\", \"{d.Id}\", Justification = \"why this is safe\")]\nvoid Method() {{ ... }}\n```\n\n"
+            + everywhere;
+    }
+
     private static string Severity(DiagnosticDescriptor d) => !d.IsEnabledByDefault ? "off" : d.DefaultSeverity switch
     {
         DiagnosticSeverity.Error => "error",

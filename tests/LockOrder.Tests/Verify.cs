@@ -38,6 +38,8 @@ internal sealed class AnalyzerCase<TAnalyzer>
 {
     private readonly string _source;
     private readonly List<(string Path, string Text)> _additionalFiles = new();
+    private readonly List<(string Path, string Text)> _configFiles = new();
+    private readonly List<string> _moreSources = new();
     private readonly List<DiagnosticResult> _expected = new();
     private string? _editorConfig;
 
@@ -56,6 +58,20 @@ internal sealed class AnalyzerCase<TAnalyzer>
     public AnalyzerCase<TAnalyzer> WithEditorConfig(string lines)
     {
         _editorConfig = "root = true\n[*.cs]\n" + lines + "\n";
+        return this;
+    }
+
+    /// <summary>Another source file (Test1.cs, Test2.cs, ... in the order added).</summary>
+    public AnalyzerCase<TAnalyzer> WithSource(string source)
+    {
+        _moreSources.Add(source);
+        return this;
+    }
+
+    /// <summary>An analyzer config file as written: an .editorconfig with sections of its own, or a .globalconfig.</summary>
+    public AnalyzerCase<TAnalyzer> WithConfigFile(string path, string text)
+    {
+        _configFiles.Add((path, text));
         return this;
     }
 
@@ -80,6 +96,16 @@ internal sealed class AnalyzerCase<TAnalyzer>
         if (_editorConfig is not null)
         {
             test.TestState.AnalyzerConfigFiles.Add(("/.editorconfig", _editorConfig));
+        }
+
+        foreach (var file in _configFiles)
+        {
+            test.TestState.AnalyzerConfigFiles.Add(file);
+        }
+
+        foreach (var source in _moreSources)
+        {
+            test.TestState.Sources.Add(source);
         }
 
         test.ExpectedDiagnostics.AddRange(_expected);

@@ -35,13 +35,16 @@ internal sealed class LockModel
     private CallersIndex? _callers;
     private int _bodiesAnalyzed;
 
-    private LockModel(Compilation compilation, AdditionalText? tableFile, SourceText? tableText)
+    private LockModel(Compilation compilation, AdditionalText? tableFile, SourceText? tableText, LockOptions options, ImmutableArray<OptionProblem> optionProblems)
     {
         Compilation = compilation;
         TableFile = tableFile;
         TableText = tableText;
+        Options = options;
+        OptionProblems = optionProblems;
+        MaxCallDepth = options.MaxCallDepth;
         Table = tableText is null ? LockTable.Empty : LockTableLoader.Load(tableText.ToString());
-        Knowledge = new LockKnowledge(compilation, Table);
+        Knowledge = new LockKnowledge(compilation, Table, options);
         _locks = new LockOperations(Knowledge);
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
         CallGraph = new CallGraph(compilation, Knowledge.Constructions);
@@ -63,7 +66,13 @@ internal sealed class LockModel
 
     /// <summary>How many calls below a method its summary follows (deeper acquisitions, sleeps and frees are not
     /// reported): findings are about what a call can be seen to do, not what a call graph can connect.</summary>
-    public int MaxCallDepth { get; } = 6;
+    public int MaxCallDepth { get; }
+
+    /// <summary>The .editorconfig options (see <see cref="LockOptions"/>).</summary>
+    public LockOptions Options { get; }
+
+    /// <summary>Option values that could not be used (LOCK106).</summary>
+    public ImmutableArray<OptionProblem> OptionProblems { get; }
 
     /// <summary>A readable table is present: the declared-order rules are on.</summary>
     public bool HasTable => Table.IsUsable;
@@ -83,11 +92,40 @@ internal sealed class LockModel
     public static LockModel For(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
         => Models.GetValue(compilation, c => new Lazy<LockModel>(() =>
         {
-            var file = options.AdditionalFiles.FirstOrDefault(f => IsTableFile(f.Path));
-            var model = new LockModel(c, file, file?.GetText(cancellationToken));
+            var file = TableFileOf(options);
+            var (settings, problems) = LockOptions.Read(c, options.AnalyzerConfigOptionsProvider);
+            var model = new LockModel(c, file, file?.GetText(cancellationToken), settings, problems);
             Created?.Invoke(model);
             return model;
         }, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    /// <summary>MSBuild's <c>LockOrderTable</c> property, as the package's build props pass it to the compiler.</summary>
+    public const string TablePropertyKey = "build_property.LockOrderTable";
+
+    /// <summary>
+    /// The table of this project: the additional file the <c>LockOrderTable</c> property names (the package sets it
+    /// to the nearest lockorder.json above the project, or to what the user gives), else the first lockorder.json
+    /// among the additional files. Any other lockorder.json is ignored, and LOCK100 says so in that file.
+    /// </summary>
+    private static AdditionalText? TableFileOf(AnalyzerOptions options)
+    {
+        var tables = options.AdditionalFiles.Where(f => IsTableFile(f.Path)).ToList();
+        if (options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(TablePropertyKey, out var chosen) && !string.IsNullOrWhiteSpace(chosen))
+        {
+            var named = tables.FirstOrDefault(f => SamePath(f.Path, chosen.Trim()));
+            if (named is not null)
+            {
+                return named;
+            }
+        }
+
+        return tables.FirstOrDefault();
+    }
+
+    public static bool SamePath(string a, string b)
+        => string.Equals(Normalize(a), Normalize(b), StringComparison.OrdinalIgnoreCase);
+
+    private static string Normalize(string path) => path.Replace('\\', '/').TrimEnd('/');
 
     public static bool IsTableFile(string path)
     {

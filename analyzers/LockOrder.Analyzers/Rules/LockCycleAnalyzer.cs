@@ -24,6 +24,8 @@ public sealed class LockCycleAnalyzer : LockRuleAnalyzer
     {
     }
 
+    private protected override bool IsEnabled(LockModel model) => model.HasTable || !model.Options.CyclesNeedTable;
+
     private protected override CompilationRun Start(LockModel model) => new Run(model);
 
     /// <summary>The edge a cycle is reported at: the first of its sites in source order (file, then position).</summary>

@@ -32,11 +32,16 @@ public sealed class LockTableAnalyzer : DiagnosticAnalyzer
                     return;
                 }
 
-                if (!ReferenceEquals(file.AdditionalFile, model.TableFile) && file.AdditionalFile.Path != model.TableFile?.Path)
+                if (!ReferenceEquals(file.AdditionalFile, model.TableFile))
                 {
-                    file.ReportDiagnostic(Diagnostic.Create(Descriptors.TableUnreadable,
-                        Location.Create(file.AdditionalFile.Path, default, default),
-                        $"only one lockorder.json is read per project and '{model.TableFile?.Path}' is that one; this file is ignored"));
+                    // The same file listed twice (by hand and by the package's props) is the table, reported once.
+                    if (model.TableFile is { } table && !LockModel.SamePath(file.AdditionalFile.Path, table.Path))
+                    {
+                        file.ReportDiagnostic(Diagnostic.Create(Descriptors.TableUnreadable,
+                            Location.Create(file.AdditionalFile.Path, default, default),
+                            $"only one lockorder.json is read per project and '{table.Path}' is that one (set the LockOrderTable property to choose); this file is ignored"));
+                    }
+
                     return;
                 }
 

@@ -84,6 +84,10 @@ internal static class Messages
         return Diagnostic.Create(Descriptors.OrderCycle, edge.Site, additional, locks, string.Join("; ", parts), interleaving);
     }
 
+    public static Diagnostic NoTable() => Diagnostic.Create(Descriptors.NoTable, Location.None);
+
+    public static Diagnostic InvalidOption(OptionProblem problem, Location at) => Diagnostic.Create(Descriptors.InvalidOption, at, problem.Key, problem.Message);
+
     public static Diagnostic NotAnalysed(Location at, IMethodSymbol body, string bound)
         => Diagnostic.Create(Descriptors.NotAnalysed, at, $"'{Findings.Display(body)}'", bound);
 

@@ -24,7 +24,8 @@ internal sealed record BlockingApi(string Type, ImmutableArray<string> Members)
 
 /// <summary>
 /// Calls that may block or sleep: the built-in catalog of .NET waits and synchronous I/O (one line per API, below),
-/// plus the table's <c>blocking</c> list. Resolved to symbols once per compilation; a call is matched by its
+/// plus the table's <c>blocking</c> list and the <c>lockorder.blocking_methods</c> option; with
+/// <c>lockorder.unknown_calls_may_sleep</c>, every other method without source too. Resolved to symbols once per compilation; a call is matched by its
 /// method's symbol (and the methods it overrides), never by rebuilding names. Lock acquisitions are judged by the
 /// engine (a sleeping lock class), not here.
 /// </summary>
@@ -62,9 +63,13 @@ internal sealed class BlockingCatalog
     private readonly Dictionary<INamedTypeSymbol, BlockingApi> _families = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<INamedTypeSymbol, BlockingApi> _properties = new(SymbolEqualityComparer.Default);
     private readonly HashSet<IMethodSymbol> _declared = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<IPropertySymbol> _declaredProperties = new(SymbolEqualityComparer.Default);
+    private readonly bool _unknownMaySleep;
 
-    public BlockingCatalog(Compilation compilation, LockTable table)
+    public BlockingCatalog(Compilation compilation, LockTable table, LockOptions? options = null)
     {
+        options ??= LockOptions.Default;
+        _unknownMaySleep = options.UnknownCallsMaySleep;
         foreach (var api in BuiltIn)
         {
             foreach (var type in SymbolResolver.All(compilation, api.Type).OfType<INamedTypeSymbol>())
@@ -83,9 +88,11 @@ internal sealed class BlockingCatalog
             }
         }
 
-        foreach (var name in table.Blocking)
+        foreach (var name in table.Blocking.Select(b => b.Value).Concat(options.BlockingMethods))
         {
-            _declared.UnionWith(SymbolResolver.All(compilation, name.Value).OfType<IMethodSymbol>().Select(m => m.OriginalDefinition));
+            var symbols = SymbolResolver.All(compilation, name);
+            _declared.UnionWith(symbols.OfType<IMethodSymbol>().Select(m => m.OriginalDefinition));
+            _declaredProperties.UnionWith(symbols.OfType<IPropertySymbol>().Select(p => p.OriginalDefinition));
         }
     }
 
@@ -93,12 +100,20 @@ internal sealed class BlockingCatalog
     /// constant zero timeout polls: it does not block.</summary>
     public string? Blocking(IOperation operation) => operation switch
     {
-        IInvocationOperation invocation when !Polls(invocation) => Blocking(invocation.TargetMethod),
+        IInvocationOperation invocation when !Polls(invocation) => Blocking(invocation.TargetMethod) ?? Unknown(invocation.TargetMethod),
         IPropertyReferenceOperation property when _properties.TryGetValue(property.Property.ContainingType.OriginalDefinition, out var api)
             && api.Members.Contains(property.Property.Name)
             => property.Property.ContainingType.Name + "<T>." + property.Property.Name,
+        IPropertyReferenceOperation property when _declaredProperties.Contains(property.Property.OriginalDefinition)
+            => property.Property.ContainingType.Name + "." + property.Property.Name,
         _ => null,
     };
+
+    /// <summary>With <c>lockorder.unknown_calls_may_sleep</c>: a method without source (not a delegate's Invoke).</summary>
+    private string? Unknown(IMethodSymbol method)
+        => _unknownMaySleep && method.DeclaringSyntaxReferences.IsEmpty && method.MethodKind != MethodKind.DelegateInvoke
+            ? method.ContainingType.Name + "." + method.Name + " (no source; lockorder.unknown_calls_may_sleep)"
+            : null;
 
     public string? Blocking(IMethodSymbol method)
     {

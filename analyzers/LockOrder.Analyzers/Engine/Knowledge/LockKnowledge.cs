@@ -62,11 +62,12 @@ internal sealed class LockKnowledge
 
     private readonly ConcurrentDictionary<LockClass, PermitKind> _permits = new();
 
-    public LockKnowledge(Compilation compilation, LockTable table)
+    public LockKnowledge(Compilation compilation, LockTable table, LockOptions? options = null)
     {
+        options ??= LockOptions.Default;
         Table = table;
         Constructions = new Constructions(compilation);
-        Catalog = new BlockingCatalog(compilation, table);
+        Catalog = new BlockingCatalog(compilation, table, options);
         foreach (var api in LockApi.BuiltIn)
         {
             foreach (var type in SymbolResolver.All(compilation, api.Type).OfType<INamedTypeSymbol>())
@@ -94,7 +95,7 @@ internal sealed class LockKnowledge
         }
 
         _tableInvokers = new HashSet<IMethodSymbol>(table.Invokes.SelectMany(i => Methods(compilation, i.Value)), SymbolEqualityComparer.Default);
-        _invokers = new HashSet<IMethodSymbol>(BuiltInInvokers.SelectMany(i => Methods(compilation, i)).Concat(_tableInvokers), SymbolEqualityComparer.Default);
+        _invokers = new HashSet<IMethodSymbol>(BuiltInInvokers.Concat(options.InvokerMethods).SelectMany(i => Methods(compilation, i)).Concat(_tableInvokers), SymbolEqualityComparer.Default);
         _frees = new HashSet<IMethodSymbol>(table.Frees.SelectMany(i => Methods(compilation, i.Value)), SymbolEqualityComparer.Default);
         foreach (var decl in table.Locks)
         {
