@@ -9,6 +9,10 @@ namespace LockOrder.Engine.Queries;
 /// <summary>One step of the path a finding was reached through, shown in messages and as an additional location.</summary>
 internal sealed record ChainStep(string Text, Location Location);
 
+/// <summary>A related location of a finding and what happens there ("'C._a' is acquired here", "step 2:
+/// CachedDir.ReleaseCachedFid"): the IDE shows the location, the SARIF log both.</summary>
+internal readonly record struct Related(Location Location, string Message);
+
 /// <summary>
 /// The path from a call site down to what a finding is about (a call, a callback, a lock acquisition). One format
 /// for every rule: <see cref="Via"/> in messages, <see cref="Locations"/> as additional locations (the IDE and the
@@ -56,14 +60,20 @@ internal readonly record struct Chain(EquatableArray<ChainStep> Steps)
 
     /// <summary>The source locations of the steps.</summary>
     public IEnumerable<Location> Locations => Steps.Items.Select(s => s.Location).Where(l => l.IsInSource);
+
+    /// <summary>Each step as a related location: "step 1: Kref.Put", ..., "step 3: acquiring 'X'".</summary>
+    public IEnumerable<Related> Related => Steps.Items.Select((s, i) => new Related(s.Location, $"step {i + 1}: {s.Text}"));
 }
 
 /// <summary>How findings name places, methods and paths.</summary>
 internal static class Findings
 {
     /// <summary>Where the held lock was taken, then each step of the chain.</summary>
-    public static IEnumerable<Location> Steps(HeldLock held, Chain chain)
-        => new[] { OperationLocations.Of(held.Site) }.Concat(chain.Locations);
+    public static IEnumerable<Related> Steps(HeldLock held, Chain chain)
+        => new[] { Acquired(held) }.Concat(chain.Related);
+
+    /// <summary>Where a held lock was taken.</summary>
+    public static Related Acquired(HeldLock held) => new(OperationLocations.Of(held.Site), $"{held.Class.Display} is acquired here");
 
     /// <summary>"File.cs(12)": a place named in a message.</summary>
     public static string Where(Location location)
