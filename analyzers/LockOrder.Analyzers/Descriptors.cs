@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace LockOrder;
@@ -9,7 +10,12 @@ namespace LockOrder;
 /// </summary>
 internal static class Descriptors
 {
-    public const string HelpLinkBase = "https://github.com/lockorder/lockorder/blob/main/docs/rules/";
+    /// <summary>The repository's published location, from the one place it is set (LockOrderRepositoryUrl in
+    /// Directory.Build.props, compiled into this assembly's metadata).</summary>
+    public static readonly string RepositoryUrl = typeof(Descriptors).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+        .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "LockOrder.RepositoryUrl")?.Value ?? "";
+
+    public static readonly string HelpLinkBase = RepositoryUrl + "/blob/main/docs/rules/";
 
     private const string Ordering = "LockOrder.Ordering";
     private const string Atomic = "LockOrder.AtomicContext";

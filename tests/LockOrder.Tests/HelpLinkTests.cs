@@ -27,6 +27,15 @@ public class HelpLinkTests
     }
 
     [Fact]
+    public void HelpLinksPointAtTheRepositoryUrlSetOnceInDirectoryBuildProps()
+    {
+        var props = System.Xml.Linq.XDocument.Load(LockTableTests.RepoFile("Directory.Build.props"));
+        var url = props.Descendants("LockOrderRepositoryUrl").Single().Value;
+        Assert.StartsWith("https://", url, StringComparison.Ordinal);
+        Assert.All(Analyzers.SelectMany(a => a.SupportedDiagnostics), d => Assert.Equal(url + "/blob/main/docs/rules/" + d.Id + ".md", d.HelpLinkUri));
+    }
+
+    [Fact]
     public void EveryPageBelongsToARule_AndEveryIdHasOneDescriptor()
     {
         var ids = Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).ToList();

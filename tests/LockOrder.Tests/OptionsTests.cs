@@ -188,3 +188,41 @@ public class MissingTableTests
     public Task Clean_NoLocksNoNotice()
         => NoTable.Source("class C { void M() { } }");
 }
+
+/// <summary>Which lockorder.json is the project's: the one the LockOrderTable property names (the package passes
+/// its full path), else the first; the others are ignored, and said to be; the same file twice is one table.</summary>
+public class TableChoiceTests
+{
+    private const string First = """{ "locks": [ { "name": "a", "kind": "mutex", "symbol": "C._a" } ] }""";
+    private const string Second = """{ "locks": [ { "name": "b", "kind": "mutex", "symbol": "C._b" }, { "name": "a", "kind": "mutex", "symbol": "C._a" } ] }""";
+
+    private const string Source = """
+        class C
+        {
+            private readonly object _a = new object(), _b = new object();
+            void M() { lock (_a) { lock (_b) { } } }
+        }
+        """;
+
+    [Fact]
+    public Task TheTableTheLockOrderTablePropertyNames_IsUsed_TheOtherIgnored()
+        => Verify<LockOrder.Rules.LockTableAnalyzer>.Source(Source)
+            .WithAdditionalFile("/first/lockorder.json", First)
+            .WithAdditionalFile("/second/lockorder.json", Second)
+            .WithConfigFile("/.globalconfig", "is_global = true\nbuild_property.LockOrderTable = /second/lockorder.json\n")
+            .Expect(Verify<LockOrder.Rules.LockTableAnalyzer>.Diagnostic("LOCK100").WithSpan("/first/lockorder.json", 1, 1, 1, 1).WithArguments(
+                "only one lockorder.json is read per project and '/second/lockorder.json' is that one (set the LockOrderTable property to choose); this file is ignored"));
+
+    [Fact]
+    public Task TheChosenTableOrdersTheLocks()
+        => Verify<LockOrder.Rules.DeclaredOrderAnalyzer>.Source(Source.Replace("lock (_b) { }", "{|LOCK001:lock (_b)|} { }", System.StringComparison.Ordinal))
+            .WithAdditionalFile("/first/lockorder.json", First)
+            .WithAdditionalFile("/second/lockorder.json", Second)
+            .WithConfigFile("/.globalconfig", "is_global = true\nbuild_property.LockOrderTable = /second/lockorder.json\n");
+
+    [Fact]
+    public Task WithoutTheProperty_TheFirstIsUsed()
+        => Verify<LockOrder.Rules.DeclaredOrderAnalyzer>.Source(Source)
+            .WithAdditionalFile("/first/lockorder.json", First)
+            .WithAdditionalFile("/second/lockorder.json", Second);
+}

@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Xunit;
@@ -112,23 +111,6 @@ public sealed class RealBuildTests : IDisposable
             File.WriteAllText(Path.Combine(_dir, ".editorconfig"), editorConfig);
         }
 
-        var start = new ProcessStartInfo("dotnet", "build -nologo -nodeReuse:false -p:UseSharedCompilation=false")
-        {
-            WorkingDirectory = _dir,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet build did not finish");
-        }
-
-        return (process.ExitCode, stdout.Result + stderr.Result);
+        return Dotnet.Run("build -nologo -nodeReuse:false -p:UseSharedCompilation=false", _dir);
     }
 }

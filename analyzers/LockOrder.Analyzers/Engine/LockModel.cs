@@ -105,11 +105,11 @@ internal sealed class LockModel
     /// <summary>
     /// The table of this project: the additional file the <c>LockOrderTable</c> property names (the package sets it
     /// to the nearest lockorder.json above the project, or to what the user gives), else the first lockorder.json
-    /// among the additional files. Any other lockorder.json is ignored, and LOCK100 says so in that file.
+    /// among the additional files by path (ordinal: the same whatever order the files come in). Any other lockorder.json is ignored, and LOCK100 says so in that file.
     /// </summary>
     private static AdditionalText? TableFileOf(AnalyzerOptions options)
     {
-        var tables = options.AdditionalFiles.Where(f => IsTableFile(f.Path)).ToList();
+        var tables = options.AdditionalFiles.Where(f => IsTableFile(f.Path)).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         if (options.AnalyzerConfigOptionsProvider.GlobalOptions.TryGetValue(TablePropertyKey, out var chosen) && !string.IsNullOrWhiteSpace(chosen))
         {
             var named = tables.FirstOrDefault(f => SamePath(f.Path, chosen.Trim()));
