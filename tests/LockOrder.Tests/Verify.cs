@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis.CSharp.Testing;
@@ -115,4 +116,132 @@ internal sealed class AnalyzerCase<TAnalyzer>
     public TaskAwaiter GetAwaiter() => RunAsync().GetAwaiter();
 
     public static implicit operator Task(AnalyzerCase<TAnalyzer> test) => test.RunAsync();
+}
+
+/// <summary>
+/// The one way code-fix tests run: <c>VerifyFix&lt;TAnalyzer, TFix&gt;.Source(before).Fixed(after)</c>, with the
+/// same options as <see cref="AnalyzerCase{TAnalyzer}"/>. Microsoft.CodeAnalysis.Testing applies the fix to each
+/// diagnostic (<see cref="Fixed"/>), then Fix All in document, project and solution (<see cref="FixedByFixAll"/>,
+/// by default the same), and checks the diagnostics left. A case without <see cref="Fixed"/> asserts that no fix
+/// is offered.
+/// </summary>
+internal sealed class FixCase<TAnalyzer, TFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+{
+    private readonly string _source;
+    private readonly List<(string Path, string Text)> _additionalFiles = new();
+    private readonly List<(string Path, string Text)> _fixedAdditionalFiles = new();
+    private readonly List<DiagnosticResult> _expected = new();
+    private readonly List<DiagnosticResult> _remaining = new();
+    private string? _fixed;
+    private string? _fixedByFixAll;
+    private int? _iterations;
+
+    public FixCase(string source) => _source = source;
+
+    public FixCase<TAnalyzer, TFix> Fixed(string source)
+    {
+        _fixed = source;
+        return this;
+    }
+
+    /// <summary>What Fix All gives, when it differs from fixing one diagnostic after another.</summary>
+    public FixCase<TAnalyzer, TFix> FixedByFixAll(string source)
+    {
+        _fixedByFixAll = source;
+        return this;
+    }
+
+    public FixCase<TAnalyzer, TFix> WithTable(string table) => WithAdditionalFile("/0/lockorder.json", table);
+
+    public FixCase<TAnalyzer, TFix> WithAdditionalFile(string path, string text)
+    {
+        _additionalFiles.Add((path, text));
+        return this;
+    }
+
+    /// <summary>An additional file as the fix leaves it (a fix that edits lockorder.json).</summary>
+    public FixCase<TAnalyzer, TFix> WithFixedAdditionalFile(string path, string text)
+    {
+        _fixedAdditionalFiles.Add((path, text));
+        return this;
+    }
+
+    public FixCase<TAnalyzer, TFix> Expect(params DiagnosticResult[] expected)
+    {
+        _expected.AddRange(expected);
+        return this;
+    }
+
+    /// <summary>Diagnostics still reported on the fixed code.</summary>
+    public FixCase<TAnalyzer, TFix> Remaining(params DiagnosticResult[] remaining)
+    {
+        _remaining.AddRange(remaining);
+        return this;
+    }
+
+    /// <summary>How many times the fix is applied (one per diagnostic by default; fewer when one fix clears several).</summary>
+    public FixCase<TAnalyzer, TFix> Iterations(int count)
+    {
+        _iterations = count;
+        return this;
+    }
+
+    public Task RunAsync()
+    {
+        var test = new Microsoft.CodeAnalysis.CSharp.Testing.CSharpCodeFixTest<TAnalyzer, TFix, DefaultVerifier>
+        {
+            TestCode = _source,
+            FixedCode = _fixed ?? _source,
+            ReferenceAssemblies = TestReferences.Net90,
+        };
+        foreach (var file in _additionalFiles)
+        {
+            test.TestState.AdditionalFiles.Add(file);
+            if (_fixedAdditionalFiles.All(f => f.Path != file.Path))
+            {
+                test.FixedState.AdditionalFiles.Add(file);
+            }
+        }
+
+        foreach (var file in _fixedAdditionalFiles)
+        {
+            test.FixedState.AdditionalFiles.Add(file);
+        }
+
+        if (_fixedByFixAll is not null)
+        {
+            test.BatchFixedCode = _fixedByFixAll;
+        }
+
+        if (_iterations is { } n)
+        {
+            test.NumberOfIncrementalIterations = n;
+            test.NumberOfFixAllIterations = 1;
+        }
+
+        test.ExpectedDiagnostics.AddRange(_expected);
+        test.FixedState.ExpectedDiagnostics.AddRange(_remaining);
+        if (_fixed is null)
+        {
+            // No fix offered: the code stays as it is and so do the diagnostics.
+            test.FixedState.ExpectedDiagnostics.AddRange(_expected);
+        }
+
+        return test.RunAsync();
+    }
+
+    public TaskAwaiter GetAwaiter() => RunAsync().GetAwaiter();
+
+    public static implicit operator Task(FixCase<TAnalyzer, TFix> test) => test.RunAsync();
+}
+
+internal static class VerifyFix<TAnalyzer, TFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TFix : Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider, new()
+{
+    public static DiagnosticResult Diagnostic(string id) => CSharpAnalyzerVerifier<TAnalyzer, DefaultVerifier>.Diagnostic(id);
+
+    public static FixCase<TAnalyzer, TFix> Source(string source) => new(source);
 }
