@@ -299,10 +299,6 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         _ => expression.ToString(),
     };
 
-    /// <summary>A new statement, on a line of its own once formatted.</summary>
-    private static StatementSyntax Statement(string text, string eol)
-        => SyntaxFactory.ParseStatement(text).WithLeadingTrivia(SyntaxFactory.ElasticMarker).WithTrailingTrivia(SyntaxFactory.ElasticEndOfLine(eol)).WithAdditionalAnnotations(Formatter.Annotation);
-
     private static Document Apply(Document document, SemanticModel semanticModel, ExpressionStatementSyntax statement, Placement placement,
         ImmutableArray<ExpressionSyntax> captures, string callee, CancellationToken cancellationToken)
     {
@@ -329,7 +325,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         // Read protected members into locals where the call was, under the lock.
         // The statement moves with its comments (not the blank lines or indentation before them); the formatter
         // indents it where it lands.
-        var eol = root.DescendantTrivia().FirstOrDefault(t => t.IsKind(SyntaxKind.EndOfLineTrivia)) is { } first && first.ToString().Length > 0 ? first.ToString() : "\n";
+        var eol = FixSyntax.EndOfLine(root);
         var kept = statement.GetLeadingTrivia().Where(t => !t.IsKind(SyntaxKind.WhitespaceTrivia)).SkipWhile(t => t.IsKind(SyntaxKind.EndOfLineTrivia));
         var moved = statement.WithLeadingTrivia(new[] { SyntaxFactory.ElasticMarker }.Concat(kept));
         var readsUnderLock = new List<StatementSyntax>();
@@ -337,7 +333,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         {
             var member = capture is MemberAccessExpressionSyntax access ? access.Name.Identifier.ValueText : ((IdentifierNameSyntax)capture).Identifier.ValueText;
             var local = Fresh(char.ToLowerInvariant(member[0]) + member.Substring(1));
-            readsUnderLock.Add(Statement($"var {local} = {capture.WithoutTrivia()};", eol));
+            readsUnderLock.Add(FixSyntax.Statement($"var {local} = {capture.WithoutTrivia()};", eol));
             moved = moved.ReplaceNode(moved.DescendantNodes().OfType<ExpressionSyntax>().First(e => SyntaxFactory.AreEquivalent(e, capture)), SyntaxFactory.IdentifierName(local).WithTriviaFrom(capture));
         }
 
@@ -345,7 +341,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         if (placement.Conditional)
         {
             var flag = Fresh("deferred" + char.ToUpperInvariant(callee[0]) + callee.Substring(1));
-            editor.InsertBefore(placement.Container, Statement($"var {flag} = false;", eol));
+            editor.InsertBefore(placement.Container, FixSyntax.Statement($"var {flag} = false;", eol));
             editor.ReplaceNode(statement, SyntaxFactory.ParseStatement($"{flag} = true;").WithTriviaFrom(statement).WithAdditionalAnnotations(Formatter.Annotation));
             deferred = SyntaxFactory.IfStatement(SyntaxFactory.IdentifierName(flag), deferred).WithAdditionalAnnotations(Formatter.Annotation);
         }

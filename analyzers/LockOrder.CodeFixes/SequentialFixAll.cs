@@ -20,7 +20,7 @@ internal static class SequentialFixAll
     internal sealed record Plan(string Title, Func<CancellationToken, Task<Document>> ApplyAsync);
 
     /// <summary>Works out the fix of one diagnostic from the node at its location and the node at its first related
-    /// location (where the held lock was taken), or null when it is not safe.</summary>
+    /// location (where the held lock was taken; its own location when it has none), or null when it is not safe.</summary>
     internal delegate Task<Plan?> Planner(Document document, SyntaxNode target, SyntaxNode related, CancellationToken cancellationToken);
 
     private const string TargetKind = "LockOrder.FixAll.Target";
@@ -38,9 +38,10 @@ internal static class SequentialFixAll
             }
 
             // Mark each diagnostic's nodes, then fix them in source order, each on the current code.
-            var marked = diagnostics.Where(d => d.AdditionalLocations.Count > 0).OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
+            var marked = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
             var annotated = root;
-            var nodes = marked.Select(d => (Target: target(root, d), Related: root.FindNode(d.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true))).ToList();
+            var nodes = marked.Select(d => (Target: target(root, d),
+                Related: root.FindNode((d.AdditionalLocations.Count > 0 ? d.AdditionalLocations[0] : d.Location).SourceSpan, getInnermostNodeForTie: true))).ToList();
             var targets = nodes.Select((n, i) => (n.Target, i)).Where(p => p.Target is not null).GroupBy(p => p.Target!).ToDictionary(g => g.Key, g => g.Select(p => p.i).ToList());
             var relateds = nodes.Select((n, i) => (n.Related, i)).GroupBy(p => p.Related).ToDictionary(g => g.Key, g => g.Select(p => p.i).ToList());
             annotated = root.ReplaceNodes(targets.Keys.Concat(relateds.Keys).Distinct(), (original, rewritten) =>
