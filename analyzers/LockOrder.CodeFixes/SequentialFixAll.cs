@@ -26,11 +26,17 @@ internal static class SequentialFixAll
     private const string TargetKind = "LockOrder.FixAll.Target";
     private const string RelatedKind = "LockOrder.FixAll.Related";
 
-    public static FixAllProvider Create(Planner planner, Func<SyntaxNode, Diagnostic, SyntaxNode?>? target = null)
+    /// <param name="onlyKey">When set, Fix All applies only to the action of this equivalence key.</param>
+    public static FixAllProvider Create(Planner planner, Func<SyntaxNode, Diagnostic, SyntaxNode?>? target = null, string? onlyKey = null)
     {
         target ??= (root, diagnostic) => root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>();
         return FixAllProvider.Create(async (context, document, diagnostics) =>
         {
+            if (onlyKey is not null && context.CodeActionEquivalenceKey != onlyKey)
+            {
+                return document;
+            }
+
             var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
             if (root is null)
             {

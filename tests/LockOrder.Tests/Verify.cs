@@ -137,8 +137,24 @@ internal sealed class FixCase<TAnalyzer, TFix>
     private string? _fixed;
     private string? _fixedByFixAll;
     private int? _iterations;
+    private string? _action;
+    private bool _noFixAll;
 
     public FixCase(string source) => _source = source;
+
+    /// <summary>For an action without Fix All (a decision per diagnostic).</summary>
+    public FixCase<TAnalyzer, TFix> WithoutFixAll()
+    {
+        _noFixAll = true;
+        return this;
+    }
+
+    /// <summary>The action to apply, by its equivalence key, where a diagnostic offers several.</summary>
+    public FixCase<TAnalyzer, TFix> WithAction(string equivalenceKey)
+    {
+        _action = equivalenceKey;
+        return this;
+    }
 
     public FixCase<TAnalyzer, TFix> Fixed(string source)
     {
@@ -213,6 +229,16 @@ internal sealed class FixCase<TAnalyzer, TFix>
         if (_fixedByFixAll is not null)
         {
             test.BatchFixedCode = _fixedByFixAll;
+        }
+
+        if (_action is not null)
+        {
+            test.CodeActionEquivalenceKey = _action;
+        }
+
+        if (_noFixAll)
+        {
+            test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipFixAllCheck;
         }
 
         if (_iterations is { } n)

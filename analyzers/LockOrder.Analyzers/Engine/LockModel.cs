@@ -142,6 +142,11 @@ internal sealed class LockModel
         }
     }
 
+    /// <summary>The facts of every body in the compilation (analysing those not analysed yet): what a fix that
+    /// must not contradict the whole compilation reads.</summary>
+    public IEnumerable<BodyFacts> AllBodies(CancellationToken cancellationToken)
+        => CallersIndex.SourceMethods(Compilation).SelectMany(m => GetFacts(m, null, cancellationToken).Bodies);
+
     /// <summary>The facts of a method (or accessor, constructor, local function) and the lambdas inside it.</summary>
     public MethodFacts GetFacts(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
     {

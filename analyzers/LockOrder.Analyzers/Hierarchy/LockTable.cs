@@ -76,6 +76,9 @@ internal sealed class LockDecl
     public string? Note { get; init; }
     public bool Nestable { get; init; }
 
+    /// <summary>Where the row's object stands in lockorder.json (for fixes that edit the table).</summary>
+    public TextSpan RowSpan { get; init; }
+
     /// <summary>How diagnostics name the lock: its table name and row.</summary>
     public string Display => $"'{Name}' (row {Row})";
 }

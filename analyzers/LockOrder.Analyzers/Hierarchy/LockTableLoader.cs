@@ -114,6 +114,7 @@ internal static class LockTableLoader
 
             result.Add(new LockDecl(name.Value.Value, row, kind.Value, name.Value.Span)
             {
+                RowSpan = item.Span,
                 Symbols = kept.ToImmutable(),
                 Protects = f.TryGetValue("protects", out var p) ? ReadStrings(p, "a fully qualified member name", problems, allowSingle: false) : ImmutableArray<Located>.Empty,
                 Init = f.TryGetValue("init", out var ini) ? ReadStrings(ini, "a fully qualified method name", problems, allowSingle: true) : ImmutableArray<Located>.Empty,

@@ -15,8 +15,12 @@ namespace LockOrder.Rules;
 /// </summary>
 internal static class Messages
 {
+    /// <summary>The properties naming the rows of a LOCK001 finding: what its fixes need to reorder code or table.</summary>
+    public const string TakenRowProperty = "LockOrder.TakenRow";
+    public const string HeldRowProperty = "LockOrder.HeldRow";
+
     public static Diagnostic OutOfOrder(Location at, LockDecl taken, HeldLock held, LockDecl heldRow, Chain chain)
-        => Create(Descriptors.OutOfOrder, at, Findings.Steps(held, chain),
+        => Create(Descriptors.OutOfOrder, at, Findings.Steps(held, chain), Rows(taken, heldRow),
             taken.Display, heldRow.Display, taken.Name, chain.Via, $"'{heldRow.Name}'");
 
     /// <param name="what">"'Thread.Sleep'", or "acquiring mutex 'x'".</param>
@@ -104,11 +108,17 @@ internal static class Messages
 
     /// <summary>A diagnostic with related locations (those in source, in order) and their messages as properties.</summary>
     private static Diagnostic Create(DiagnosticDescriptor descriptor, Location at, IEnumerable<Related> related, params object?[] args)
+        => Create(descriptor, at, related, ImmutableDictionary<string, string?>.Empty, args);
+
+    private static Diagnostic Create(DiagnosticDescriptor descriptor, Location at, IEnumerable<Related> related, ImmutableDictionary<string, string?> facts, params object?[] args)
     {
         var inSource = related.Where(r => r.Location.IsInSource).ToList();
-        var properties = ImmutableDictionary.CreateRange(inSource.Select((r, i) => new KeyValuePair<string, string?>(RelatedProperty + i.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Message)));
+        var properties = facts.AddRange(inSource.Select((r, i) => new KeyValuePair<string, string?>(RelatedProperty + i.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Message)));
         return Diagnostic.Create(descriptor, at, inSource.Select(r => r.Location), properties, args);
     }
+
+    private static ImmutableDictionary<string, string?> Rows(LockDecl taken, LockDecl held)
+        => ImmutableDictionary<string, string?>.Empty.Add(TakenRowProperty, taken.Name).Add(HeldRowProperty, held.Name);
 
     private static string NotReentrant(LockClass lockClass)
         => (lockClass.Api.NonReentrantName ?? "a " + lockClass.Kind.Name()) + " is not reentrant, so this deadlocks";

@@ -54,7 +54,8 @@ internal sealed class CallersIndex
     /// <summary>A method passed as a release callback: it runs as the last user of its object.</summary>
     public bool IsReleaseCallback(IMethodSymbol method) => _releaseCallbacks.Contains(MethodKey.Of(method));
 
-    private static IEnumerable<IMethodSymbol> SourceMethods(Compilation compilation)
+    /// <summary>Every method, accessor and constructor declared in the compilation's source.</summary>
+    public static IEnumerable<IMethodSymbol> SourceMethods(Compilation compilation)
     {
         var stack = new Stack<INamespaceOrTypeSymbol>();
         stack.Push(compilation.Assembly.GlobalNamespace);
