@@ -74,9 +74,16 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
     /// <summary>What the fix does to one statement, or null when it is not provably safe.</summary>
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode targetNode, SyntaxNode heldNode, CancellationToken cancellationToken)
     {
-        if (targetNode is not ExpressionStatementSyntax statement || !IsCallWhoseValueIsUnused(statement.Expression))
+        if (targetNode is not ExpressionStatementSyntax call || !IsCallWhoseValueIsUnused(call.Expression))
         {
             return null;
+        }
+
+        // A call this fix already deferred behind a flag (if (deferredPut) x.Put();) moves with its flag's test.
+        StatementSyntax statement = call;
+        if (call.Parent is IfStatementSyntax { Else: null, Condition: IdentifierNameSyntax } guarded && guarded.Statement == call)
+        {
+            statement = guarded;
         }
 
         var facts = await EngineFacts.ForNodeAsync(document, statement, cancellationToken).ConfigureAwait(false);
@@ -91,7 +98,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
             if (PlaceOf(statement, release) is { } placement
                 && Safe(statement, placement, facts, held, cancellationToken) is { } captures)
             {
-                var name = Callee(statement.Expression);
+                var name = Callee(call.Expression);
                 var title = $"Move '{name}' after {held.Class.Display} is released";
                 return new SequentialFixAll.Plan(title, ct => Task.FromResult(Apply(document, facts.SemanticModel, statement, placement, captures, name, ct)));
             }
@@ -104,7 +111,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
     /// after which the call goes, the statement of that block that contains the call, and the path up to it.</summary>
     private sealed record Placement(BlockSyntax Block, StatementSyntax InsertAfter, StatementSyntax Container, bool Conditional, ImmutableArray<StatementSyntax> Between);
 
-    private static Placement? PlaceOf(ExpressionStatementSyntax statement, StatementSyntax release)
+    private static Placement? PlaceOf(StatementSyntax statement, StatementSyntax release)
     {
         StatementSyntax? top;
         bool enclosing = release.Span.Contains(statement.Span);
@@ -181,7 +188,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
     }
 
     /// <summary>The expressions to read into locals under the lock (possibly none), or null when the move is not safe.</summary>
-    private static ImmutableArray<ExpressionSyntax>? Safe(ExpressionStatementSyntax statement, Placement placement, EngineFacts facts, HeldLock held, CancellationToken cancellationToken)
+    private static ImmutableArray<ExpressionSyntax>? Safe(StatementSyntax statement, Placement placement, EngineFacts facts, HeldLock held, CancellationToken cancellationToken)
     {
         var semanticModel = facts.SemanticModel;
         var mentioned = Variables(statement, semanticModel, cancellationToken);
@@ -253,7 +260,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
 
     /// <summary>The receiver or argument expressions of the call that read a member the held lock's row protects
     /// (<c>Dentry</c> in <c>Dentry.Put()</c>, <c>e.Dentry</c> in <c>e.Dentry.Put()</c>), outermost first.</summary>
-    private static ImmutableArray<ExpressionSyntax> ProtectedReads(ExpressionStatementSyntax statement, HeldLock held, EngineFacts facts, CancellationToken cancellationToken)
+    private static ImmutableArray<ExpressionSyntax> ProtectedReads(StatementSyntax statement, HeldLock held, EngineFacts facts, CancellationToken cancellationToken)
     {
         if (held.Class.Decl is null)
         {
@@ -289,6 +296,29 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         _ => false,
     };
 
+    /// <summary>
+    /// For a call this fix deferred behind a flag before (<c>if (deferredPut) x.Put();</c>), the flag's declaration
+    /// (<c>var deferredPut = false;</c>) when it stands in the region being crossed and nothing but that declaration,
+    /// <c>deferredPut = true;</c> and this test mention the flag: it can move out as it is.
+    /// </summary>
+    private static LocalDeclarationStatementSyntax? ExistingFlag(StatementSyntax statement, Placement placement, SemanticModel semanticModel, CancellationToken cancellationToken)
+    {
+        if (statement is not IfStatementSyntax { Condition: IdentifierNameSyntax condition }
+            || semanticModel.GetSymbolInfo(condition, cancellationToken).Symbol is not ILocalSymbol flag
+            || flag.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken) is not VariableDeclaratorSyntax { Initializer.Value: LiteralExpressionSyntax { RawKind: (int)SyntaxKind.FalseLiteralExpression }, Parent.Parent: LocalDeclarationStatementSyntax declaration }
+            || declaration.Declaration.Variables.Count != 1 || !placement.Container.Span.Contains(declaration.Span))
+        {
+            return null;
+        }
+
+        var uses = placement.Block.DescendantNodes().OfType<IdentifierNameSyntax>().Where(n => n.Identifier.ValueText == flag.Name
+            && SymbolEqualityComparer.Default.Equals(semanticModel.GetSymbolInfo(n, cancellationToken).Symbol, flag));
+        bool onlySetsAndTheTest = uses.All(n => n == condition
+            || n.Parent is AssignmentExpressionSyntax { Right: LiteralExpressionSyntax { RawKind: (int)SyntaxKind.TrueLiteralExpression } } set && set.Left == n);
+        bool nameFree = !placement.Block.DescendantNodes().OfType<VariableDeclaratorSyntax>().Any(v => v.Identifier.ValueText == flag.Name && v.Parent?.Parent != declaration);
+        return onlySetsAndTheTest && nameFree ? declaration : null;
+    }
+
     /// <summary>How the fix's title names the call: <c>Kref.Put</c>, <c>Put</c>.</summary>
     private static string Callee(ExpressionSyntax expression) => expression switch
     {
@@ -299,7 +329,7 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         _ => expression.ToString(),
     };
 
-    private static Document Apply(Document document, SemanticModel semanticModel, ExpressionStatementSyntax statement, Placement placement,
+    private static Document Apply(Document document, SemanticModel semanticModel, StatementSyntax statement, Placement placement,
         ImmutableArray<ExpressionSyntax> captures, string callee, CancellationToken cancellationToken)
     {
         var root = statement.SyntaxTree.GetRoot(cancellationToken);
@@ -338,12 +368,21 @@ public sealed class DeferPastUnlockFix : CodeFixProvider
         }
 
         StatementSyntax deferred = moved.WithAdditionalAnnotations(Formatter.Annotation);
-        if (placement.Conditional)
+        if (placement.Conditional && ExistingFlag(statement, placement, semanticModel, cancellationToken) is { } flagDeclaration)
         {
+            // Deferred once already behind a flag, and now past an outer release: the flag's declaration moves out
+            // with it, rather than a second flag around the first.
+            editor.RemoveNode(flagDeclaration, SyntaxRemoveOptions.KeepNoTrivia);
+            editor.InsertBefore(placement.Container, FixSyntax.OnItsOwnLine(flagDeclaration.WithoutTrivia(), eol));
+            editor.RemoveNode(statement, SyntaxRemoveOptions.KeepNoTrivia);
+        }
+        else if (placement.Conditional)
+        {
+            // The flag takes the call's place, with its comments; the deferred call goes without them.
             var flag = Fresh("deferred" + char.ToUpperInvariant(callee[0]) + callee.Substring(1));
             editor.InsertBefore(placement.Container, FixSyntax.Statement($"var {flag} = false;", eol));
             editor.ReplaceNode(statement, SyntaxFactory.ParseStatement($"{flag} = true;").WithTriviaFrom(statement).WithAdditionalAnnotations(Formatter.Annotation));
-            deferred = SyntaxFactory.IfStatement(SyntaxFactory.IdentifierName(flag), deferred).WithAdditionalAnnotations(Formatter.Annotation);
+            deferred = SyntaxFactory.IfStatement(SyntaxFactory.IdentifierName(flag), deferred.WithLeadingTrivia(SyntaxFactory.ElasticMarker)).WithAdditionalAnnotations(Formatter.Annotation);
         }
         else if (readsUnderLock.Count > 0)
         {
