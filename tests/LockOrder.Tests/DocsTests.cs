@@ -77,6 +77,22 @@ public class DocsTests
     }
 
     [Fact]
+    public void EveryPage_SaysWhichCodeFixItOffers_AndEveryFixableRuleHasOne()
+    {
+        var fixable = typeof(LockOrder.CodeFixes.DeferPastUnlockFix).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.CodeFixes.CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds).ToHashSet();
+        foreach (var d in Descriptors)
+        {
+            var page = File.ReadAllText(LockTableTests.RepoFile($"docs/rules/{d.Id}.md"));
+            int at = page.IndexOf("\n## Code fix\n", StringComparison.Ordinal);
+            Assert.True(at >= 0, d.Id + " has no 'Code fix' section");
+            var section = page.Substring(at + 14).TrimStart();
+            Assert.True(fixable.Contains(d.Id) != section.StartsWith("None", StringComparison.Ordinal), d.Id + ": the page and the fix providers disagree");
+        }
+    }
+
+    [Fact]
     public void EveryPage_ShowsHowToSuppressItsRule()
     {
         foreach (var d in Descriptors)

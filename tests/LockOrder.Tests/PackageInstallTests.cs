@@ -154,6 +154,52 @@ public sealed class PackageInstallTests : IClassFixture<PackedPackage>
         Assert.Single(log["runs"]![0]!["results"]!.AsArray(), r => r!["ruleId"]!.GetValue<string>() == "LOCK105");
     }
 
+    [Fact]
+    public void DotnetFormat_AppliesTheDeferFix()
+    {
+        var project = NewProject("Format");
+        File.WriteAllText(Path.Combine(project, "lockorder.json"), Table);
+        File.WriteAllText(Path.Combine(project, "Code.cs"), """
+            using System.Threading;
+            namespace App;
+            public class Entry
+            {
+                private SpinLock _spin = new SpinLock(false);
+                private int _n;
+                public void Touch()
+                {
+                    bool taken = false;
+                    _spin.Enter(ref taken);
+                    try
+                    {
+                        _n++;
+                        Thread.Sleep(1);
+                    }
+                    finally
+                    {
+                        if (taken) _spin.Exit();
+                    }
+                }
+            }
+            """);
+        var (exit, output) = Dotnet.Run("format analyzers --diagnostics LOCK002 --verbosity diagnostic", project);
+        Assert.True(exit == 0, output);
+        var fixedCode = File.ReadAllText(Path.Combine(project, "Code.cs")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        Assert.True(fixedCode.Contains("""
+                    finally
+                    {
+                        if (taken) _spin.Exit();
+                    }
+
+                    Thread.Sleep(1);
+            """.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal), fixedCode + "\n" + output);
+
+        // And the build has nothing left to say about it.
+        (exit, output) = Dotnet.Run("build -nologo -p:UseSharedCompilation=false", project);
+        Assert.True(exit == 0, output);
+        Assert.DoesNotContain("warning LOCK002", output, StringComparison.Ordinal);
+    }
+
     /// <summary>A fresh class library in its own folder (under a parent folder of its own), with the package added
     /// from the feed as the README says: <c>dotnet add package LockOrder</c>.</summary>
     private string NewProject(string name)
