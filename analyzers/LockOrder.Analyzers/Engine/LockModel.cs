@@ -142,6 +142,32 @@ internal sealed class LockModel
         }
     }
 
+    /// <summary>
+    /// Whether a body can give any rule something to say on its own: it takes or releases a lock, makes or passes a
+    /// delegate (a lambda may run under another method's lock), or touches a member the table says a lock protects.
+    /// A body that does none of these has no lock held anywhere in it and is not analysed for its own sake; its facts
+    /// are computed when a summary needs them (it is called under a lock). A walk over the bound tree, no flow graph.
+    /// </summary>
+    public bool MayMatter(IOperation block)
+    {
+        foreach (var op in block.DescendantsAndSelf())
+        {
+            switch (op)
+            {
+                case ILockOperation or IAnonymousFunctionOperation or IDelegateCreationOperation or IMethodReferenceOperation or ILocalFunctionOperation:
+                    return true;
+                case IInvocationOperation invocation when Knowledge.LockMember(invocation.TargetMethod, invocation.Instance?.Type) is not null:
+                    return true;
+                case IFieldReferenceOperation field when Knowledge.ProtectorOf(field.Field) is not null:
+                    return true;
+                case IPropertyReferenceOperation property when Knowledge.ProtectorOf(property.Property) is not null:
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>The facts of every body in the compilation (analysing those not analysed yet): what a fix that
     /// must not contradict the whole compilation reads.</summary>
     public IEnumerable<BodyFacts> AllBodies(CancellationToken cancellationToken)

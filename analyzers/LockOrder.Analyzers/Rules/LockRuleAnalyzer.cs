@@ -38,7 +38,7 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
             start.RegisterOperationBlockAction(block =>
             {
                 var first = LockModel.BodyBlock(block.OperationBlocks);
-                if (first is null)
+                if (first is null || !model.MayMatter(first))
                 {
                     return;
                 }

@@ -91,11 +91,6 @@ internal sealed record Witness(Chain Chain, ImmutableHashSet<LockClass> Dropped)
            || candidate.Dropped.Count == current.Dropped.Count && candidate.Chain.Depth < current.Chain.Depth ? candidate : current;
 }
 
-/// <summary>What the fixpoint compares between rounds: which classes, how many drops, whether it sleeps or waits,
-/// which parameters it runs or frees. Chains may change without changing the shape.</summary>
-internal sealed record SummaryShape(EquatableArray<(LockClass Class, int Depth, LockPlace Place, int Needs)> Classes, int Dropped, int SleepDropped, int WaitDropped, int SleepDepth, int WaitDepth,
-    EquatableArray<int> Invoked, int Freed, int InvokedUnder);
-
 /// <summary>What calling a method may do, as far as locks are concerned.</summary>
 /// <param name="Acquires">Every lock class it may acquire, each once, with a witness chain.</param>
 /// <param name="SleepWitness">A path down to a call that may sleep (or a sleeping lock), or null when it cannot sleep.</param>
@@ -123,23 +118,14 @@ internal sealed record MethodSummary(
 
     /// <summary>The path to a wait that happens while the caller still holds <paramref name="held"/>, if any.</summary>
     public Chain? WaitsUnder(LockClass held) => WaitWitness is { } w && !w.Dropped.Contains(held) ? w.Chain : null;
-
-    public SummaryShape Shape => new(
-        new EquatableArray<(LockClass, int, LockPlace, int)>(Acquires.OrderBy(a => a.Class.SortKey, System.StringComparer.Ordinal).Select(a => (a.Class, a.Chain.Depth, a.Place, a.Needs?.Count ?? -1)).ToImmutableArray()),
-        Acquires.Sum(a => a.Dropped.Count),
-        SleepWitness?.Dropped.Count ?? -1,
-        WaitWitness?.Dropped.Count ?? -1,
-        SleepWitness?.Chain.Depth ?? -1,
-        WaitWitness?.Chain.Depth ?? -1,
-        new EquatableArray<int>(InvokedParameters.OrderBy(i => i).ToImmutableArray()),
-        FreedParameters.Count,
-        InvokedUnder.Sum(p => p.Value.Length));
 }
 
 /// <summary>
-/// Method summaries, computed on demand from the engine's facts and memoised once per compilation. Recursion and
-/// mutual recursion converge by iterating each strongly connected component of the call graph to a fixpoint
-/// (Tarjan's algorithm, iterative, so deep call chains cannot overflow the stack). Calls to methods without source
+/// Method summaries, computed on demand from the engine's facts and memoised once per compilation, by method and by
+/// the number of calls they follow below it: a summary with budget b is built from its callees' summaries with budget
+/// b - 1, so recursion and mutual recursion end without a fixpoint, the recursion is at most
+/// <see cref="LockModel.MaxCallDepth"/> deep, and only the methods within that many calls of a lock-holding region
+/// are ever analysed (an edit in the IDE pays for what the edited code reaches, not for the project). Calls to methods without source
 /// are assumed not to lock, and to sleep only when the catalog or the table lists them; they run their delegate
 /// arguments only when listed as invokers. What happens deeper than <see cref="LockModel.MaxCallDepth"/> calls
 /// below a method is not part of its summary: the longer a chain of calls, the less likely it runs as written
@@ -149,13 +135,10 @@ internal sealed class Summaries
 {
     private readonly LockModel _model;
     private readonly CallGraph _graph;
-    private readonly ConcurrentDictionary<IMethodSymbol, MethodSummary> _done = new(SymbolEqualityComparer.Default);
+    // Summaries by method and budget (how many calls below the method they follow): each computed once per
+    // compilation, on demand.
+    private readonly ConcurrentDictionary<(IMethodSymbol Method, int Budget), MethodSummary> _done = new(new BudgetKeyComparer());
     private readonly object _gate = new();
-
-    // Summaries of the components being computed (under _gate). A method asked for while it is in here (mutual
-    // recursion through helpers that run delegates) answers with its current approximation instead of starting a
-    // nested computation of its own component, which would never end.
-    private readonly Dictionary<IMethodSymbol, MethodSummary> _working = new(SymbolEqualityComparer.Default);
 
     private readonly FreshObjects _fresh;
 
@@ -166,28 +149,49 @@ internal sealed class Summaries
         _fresh = new FreshObjects(model, graph);
     }
 
+    /// <summary>What calling <paramref name="method"/> may do, as far as the summaries follow
+    /// (<see cref="LockModel.MaxCallDepth"/> calls below it).</summary>
     public MethodSummary Get(IMethodSymbol method, CancellationToken cancellationToken)
+        => Get(method, _model.MaxCallDepth, cancellationToken);
+
+    /// <summary>
+    /// What calling <paramref name="method"/> may do within <paramref name="budget"/> calls below it (0: its own
+    /// body only). A method's summary is built from its callees' summaries with one call less to spend, so the
+    /// recursion always ends, recursive methods included, and only what a lock-holding region can reach within the
+    /// depth bound is ever analysed.
+    /// </summary>
+    public MethodSummary Get(IMethodSymbol method, int budget, CancellationToken cancellationToken)
     {
-        var key = MethodKey.Of(method);
+        if (budget < 0)
+        {
+            return MethodSummary.Empty;
+        }
+
+        var key = (MethodKey.Of(method), budget);
         if (_done.TryGetValue(key, out var summary))
         {
             return summary;
         }
 
+        // One computation at a time: a summary's callees' summaries are computed inside it, under the same lock.
         lock (_gate)
         {
-            if (_working.TryGetValue(key, out var approximation))
+            if (!_done.TryGetValue(key, out summary))
             {
-                return approximation;
+                summary = Summarize(key.Item1, budget, cancellationToken);
+                _done[key] = summary;
             }
 
-            if (!_done.ContainsKey(key))
-            {
-                Compute(key, cancellationToken);
-            }
-
-            return _done.TryGetValue(key, out summary) ? summary : MethodSummary.Empty;
+            return summary;
         }
+    }
+
+    private sealed class BudgetKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Budget)>
+    {
+        public bool Equals((IMethodSymbol Method, int Budget) x, (IMethodSymbol Method, int Budget) y)
+            => x.Budget == y.Budget && SymbolEqualityComparer.Default.Equals(x.Method, y.Method);
+
+        public int GetHashCode((IMethodSymbol Method, int Budget) obj) => (SymbolEqualityComparer.Default.GetHashCode(obj.Method) * 31) + obj.Budget;
     }
 
     /// <summary>
@@ -203,14 +207,20 @@ internal sealed class Summaries
 
     /// <summary>The methods a call runs: its candidates, keeping a delegate argument only when its callee invokes it.</summary>
     public IEnumerable<EffectiveCallee> CalleesOf(CallFact call, CancellationToken cancellationToken)
+        => CalleesOf(call, _model.MaxCallDepth, cancellationToken);
+
+    private IEnumerable<EffectiveCallee> CalleesOf(CallFact call, int budget, CancellationToken cancellationToken)
         => _graph.Candidates(call)
-            .Where(c => !c.Conditional || Invokes(c.RunBy!, c.RunByOrdinal, cancellationToken))
+            .Where(c => !c.Conditional || Invokes(c.RunBy!, c.RunByOrdinal, budget - 1, cancellationToken))
             .Select(c => new EffectiveCallee(c.Method, c.Prefix));
 
     /// <summary>Whether a method runs its delegate parameter before returning.</summary>
     public bool Invokes(IMethodSymbol method, int ordinal, CancellationToken cancellationToken)
+        => Invokes(method, ordinal, _model.MaxCallDepth, cancellationToken);
+
+    private bool Invokes(IMethodSymbol method, int ordinal, int budget, CancellationToken cancellationToken)
         => MethodKey.HasBody(method)
-            ? _graph.Implementations(method).Any(m => MethodKey.HasBody(m) && Get(m, cancellationToken).InvokedParameters.Contains(ordinal))
+            ? _graph.Implementations(method).Any(m => MethodKey.HasBody(m) && Get(m, budget, cancellationToken).InvokedParameters.Contains(ordinal))
             : _model.Knowledge.IsInvoker(method);
 
     /// <summary>
@@ -266,83 +276,26 @@ internal sealed class Summaries
         }
     }
 
-    // ---- the fixpoint ----------------------------------------------------------------------------------
+    // ---- one summary -------------------------------------------------------------------------------------
 
-    private void Compute(IMethodSymbol root, CancellationToken cancellationToken)
+    /// <summary>A summary from the body's facts and its callees' summaries, each with the calls left to spend
+    /// below it (a callee reached through k steps of a chain gets the budget less k).</summary>
+    private MethodSummary Summarize(IMethodSymbol node, int budget, CancellationToken cancellationToken)
     {
-        var started = new List<IMethodSymbol>();
-        try
-        {
-            foreach (var component in StronglyConnectedComponents(root, cancellationToken))
-            {
-                foreach (var node in component)
-                {
-                    _working[node] = MethodSummary.Empty;
-                    started.Add(node);
-                }
-
-                // Summaries only grow (sets of classes, a sleep witness, invoked parameters), so this converges;
-                // the cap guards against an engine bug.
-                for (int round = 0; round < 64; round++)
-                {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    bool changed = false;
-                    foreach (var node in component)
-                    {
-                        var next = Summarize(node, cancellationToken);
-                        if (next.Shape != _working[node].Shape)
-                        {
-                            changed = true;
-                        }
-
-                        _working[node] = next;
-                    }
-
-                    if (!changed || component.Count == 1 && !Successors(component[0], cancellationToken).Contains(component[0], SymbolEqualityComparer.Default))
-                    {
-                        break;
-                    }
-                }
-
-                foreach (var node in component)
-                {
-                    _done[node] = _working[node];
-                    _working.Remove(node);
-                }
-            }
-        }
-        catch (System.OperationCanceledException)
-        {
-            // A cancelled computation leaves no approximation behind: the next request starts afresh.
-            foreach (var node in started)
-            {
-                _working.Remove(node);
-            }
-
-            throw;
-        }
-    }
-
-    /// <summary>A summary from the body's facts and its callees' summaries (working approximations inside the
-    /// component being computed).</summary>
-    private MethodSummary Summarize(IMethodSymbol node, CancellationToken cancellationToken)
-    {
+        cancellationToken.ThrowIfCancellationRequested();
         var facts = _model.BodyOf(node, cancellationToken);
         if (facts is null)
         {
             return MethodSummary.Empty;
         }
 
-        MethodSummary SummaryOf(IMethodSymbol callee)
-        {
-            var key = MethodKey.Of(callee);
-            return _working.TryGetValue(key, out var w) ? w : _done.TryGetValue(key, out var d) ? d : MethodSummary.Empty;
-        }
+        // A callee reached through a chain of k steps (one for a call, two for a stored delegate) spends k.
+        MethodSummary SummaryOf(IMethodSymbol callee, int steps = 1) => Get(callee, budget - steps, cancellationToken);
 
         var acquires = new Dictionary<LockClass, SummaryAcquire>();
         Witness? sleep = null;
         Witness? wait = null;
-        int maxDepth = _model.MaxCallDepth;
+        int maxDepth = budget;
         void AddAcquire(SummaryAcquire candidate)
         {
             // Per class, keep the acquisition made under the most caller locks (the fewest dropped), then the shortest
@@ -403,7 +356,7 @@ internal sealed class Summaries
             {
                 foreach (var forwarded in call.Targets.ForwardedParameters)
                 {
-                    if (Invokes(target, forwarded.Ordinal, cancellationToken))
+                    if (Invokes(target, forwarded.Ordinal, budget - 1, cancellationToken))
                     {
                         invoked.Add(forwarded.CallerParameter);
                         InvokedUnder(forwarded.CallerParameter, call.Held);
@@ -418,9 +371,9 @@ internal sealed class Summaries
                 }
             }
 
-            foreach (var callee in CalleesOf(call, cancellationToken))
+            foreach (var callee in CalleesOf(call, budget, cancellationToken))
             {
-                var summary = SummaryOf(callee.Method);
+                var summary = SummaryOf(callee.Method, callee.Prefix.Steps.Items.Length);
                 foreach (var acquire in summary.Acquires)
                 {
                     if (Seen(acquire, callee, call, facts, cancellationToken) is { } seen)
@@ -446,7 +399,7 @@ internal sealed class Summaries
         {
             foreach (var call in facts.Calls)
             {
-                foreach (var (path, chain) in FreedBy(call, SummaryOf))
+                foreach (var (path, chain) in FreedBy(call, m => SummaryOf(m)))
                 {
                     int? ordinal = path switch
                     {
@@ -466,89 +419,5 @@ internal sealed class Summaries
         {
             InvokedUnder = invokedUnder.Where(p => !p.Value.IsEmpty).ToImmutableDictionary(p => p.Key, p => p.Value),
         };
-    }
-
-    /// <summary>The call graph's edges out of a method: every candidate with a body, whether or not a delegate
-    /// argument is invoked (the graph over-approximates; the summaries decide).</summary>
-    private IEnumerable<IMethodSymbol> Successors(IMethodSymbol node, CancellationToken cancellationToken)
-    {
-        var facts = _model.BodyOf(node, cancellationToken);
-        if (facts is null)
-        {
-            return Enumerable.Empty<IMethodSymbol>();
-        }
-
-        return facts.Calls.SelectMany(_graph.Candidates).Where(c => MethodKey.HasBody(c.Method)).Select(c => MethodKey.Of(c.Method));
-    }
-
-    /// <summary>Tarjan's algorithm without recursion, over methods not yet summarised; components come out callees
-    /// first.</summary>
-    private List<List<IMethodSymbol>> StronglyConnectedComponents(IMethodSymbol root, CancellationToken cancellationToken)
-    {
-        var result = new List<List<IMethodSymbol>>();
-        var index = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-        var low = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-        var onStack = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        var stack = new Stack<IMethodSymbol>();
-        var work = new Stack<(IMethodSymbol Node, IEnumerator<IMethodSymbol> Successors)>();
-        int counter = 0;
-
-        void Enter(IMethodSymbol node)
-        {
-            index[node] = low[node] = counter++;
-            stack.Push(node);
-            onStack.Add(node);
-            work.Push((node, Successors(node, cancellationToken).Distinct<IMethodSymbol>(SymbolEqualityComparer.Default).ToList().GetEnumerator()));
-        }
-
-        Enter(root);
-        while (work.Count > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var (node, successors) = work.Peek();
-            if (successors.MoveNext())
-            {
-                var next = successors.Current;
-                if (_done.ContainsKey(next) || _working.ContainsKey(next))
-                {
-                    continue;
-                }
-
-                if (!index.ContainsKey(next))
-                {
-                    Enter(next);
-                }
-                else if (onStack.Contains(next))
-                {
-                    low[node] = System.Math.Min(low[node], index[next]);
-                }
-
-                continue;
-            }
-
-            work.Pop();
-            if (work.Count > 0)
-            {
-                var parent = work.Peek().Node;
-                low[parent] = System.Math.Min(low[parent], low[node]);
-            }
-
-            if (low[node] == index[node])
-            {
-                var component = new List<IMethodSymbol>();
-                IMethodSymbol member;
-                do
-                {
-                    member = stack.Pop();
-                    onStack.Remove(member);
-                    component.Add(member);
-                }
-                while (!SymbolEqualityComparer.Default.Equals(member, node));
-
-                result.Add(component);
-            }
-        }
-
-        return result;
     }
 }
