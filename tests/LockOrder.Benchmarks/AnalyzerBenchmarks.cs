@@ -91,7 +91,3 @@ public class AnalyzerBenchmarks
     }
 }
 
-public static class Program
-{
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-}

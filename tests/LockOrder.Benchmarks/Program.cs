@@ -1,0 +1,261 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using System.Threading.Tasks;
+using BenchmarkDotNet.Running;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace LockOrder.Benchmarks;
+
+/// <summary>
+/// <c>dotnet run -c Release --project tests/LockOrder.Benchmarks -- &lt;command&gt;</c>:
+/// <list type="bullet">
+/// <item><c>all</c>: the whole table of docs/performance.md (build at 10k, 100k, 1M lines; profile; IDE).</item>
+/// <item><c>build [lines] [runs]</c>: <c>dotnet build --no-incremental</c> of a generated library, with and without
+/// the analyzer, alternating, medians: wall time, the compiler's analyzer time (ReportAnalyzer), peak memory.</item>
+/// <item><c>profile [lines]</c>: in-process, each rule's time (the driver's telemetry) and the slowest bodies.</item>
+/// <item><c>ide [lines]</c>: one edited document in a fresh compilation: the analyzers' time for it against the
+/// compiler's own semantic diagnostics for it.</item>
+/// <item><c>bench ...</c>: the BenchmarkDotNet benchmarks on the bundled sample.</item>
+/// </list>
+/// </summary>
+public static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var command = args.Length > 0 ? args[0] : "all";
+        int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+        switch (command)
+        {
+            case "bench":
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Skip(1).ToArray());
+                return 0;
+            case "build":
+                Build(Arg(1, 100_000), Arg(2, 3));
+                return 0;
+            case "profile":
+                await Profile(Arg(1, 100_000));
+                return 0;
+            case "generate":
+                Console.WriteLine(Generator.WriteProject(args[2], Arg(1, 10_000)) + " lines written to " + args[2]);
+                return 0;
+            case "phases":
+                Phases(Arg(1, 100_000));
+                return 0;
+            case "ide":
+                await Ide(Arg(1, 100_000), Arg(2, 5));
+                return 0;
+            case "all":
+                foreach (var lines in new[] { 10_000, 100_000, 1_000_000 })
+                {
+                    Build(lines, lines >= 1_000_000 ? 2 : 3);
+                }
+
+                await Profile(1_000_000);
+                await Ide(10_000, 5);
+                await Ide(1_000_000, 5);
+                return 0;
+            default:
+                Console.Error.WriteLine("commands: all | build [lines] [runs] | profile [lines] | ide [lines] [runs] | bench ...");
+                return 2;
+        }
+    }
+
+    // ---- whole build -------------------------------------------------------------------------------
+
+    private static void Build(int lines, int runs)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"lockorder-perf-{lines}");
+        if (Directory.Exists(dir))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+
+        int written = Generator.WriteProject(dir, lines);
+        Run("dotnet", "restore -nologo", dir);
+        var analyzer = typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.Location;
+        var without = new List<BuildRun>();
+        var with = new List<BuildRun>();
+        for (int i = 0; i < runs; i++)
+        {
+            without.Add(BuildOnce(dir, null));
+            with.Add(BuildOnce(dir, analyzer));
+        }
+
+        double wallWithout = Median(without.Select(r => r.Seconds)), wallWith = Median(with.Select(r => r.Seconds));
+        double memWithout = Median(without.Select(r => r.PeakMiB)), memWith = Median(with.Select(r => r.PeakMiB));
+        double analyzerTime = Median(with.Select(r => r.AnalyzerSeconds));
+        Console.WriteLine(FormattableString.Invariant(
+            $"build {written} lines ({runs} runs each): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}%; LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"));
+        Directory.Delete(dir, recursive: true);
+    }
+
+    private sealed record BuildRun(double Seconds, double PeakMiB, double AnalyzerSeconds);
+
+    private static BuildRun BuildOnce(string dir, string? analyzer)
+    {
+        var args = "-v /usr/bin/env dotnet build --no-incremental --no-restore -nologo -nodeReuse:false -p:UseSharedCompilation=false -p:ReportAnalyzer=true -v:d"
+                   + (analyzer is null ? "" : $" \"-p:LockOrderAnalyzer={analyzer}\"");
+        var watch = Stopwatch.StartNew();
+        var output = Run("/usr/bin/time", args, dir);
+        watch.Stop();
+        var rss = Regex.Match(output, @"Maximum resident set size \(kbytes\): (\d+)");
+        // ReportAnalyzer prints each assembly's total; LockOrder's line names its assembly.
+        var time = Regex.Match(output, @"(\d+(?:\.\d+)?)\s+\d+\s+LockOrder\.Analyzers, Version=");
+        return new BuildRun(watch.Elapsed.TotalSeconds, rss.Success ? double.Parse(rss.Groups[1].Value, CultureInfo.InvariantCulture) / 1024 : double.NaN,
+            time.Success ? double.Parse(time.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+    }
+
+    // ---- in-process profile ------------------------------------------------------------------------
+
+    private static async Task Profile(int lines)
+    {
+        var compilation = Compile(lines);
+        var analyzers = Analyzers();
+        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true);
+        var watch = Stopwatch.StartNew();
+        var result = await compilation.WithAnalyzers(analyzers, options).GetAnalysisResultAsync(CancellationToken.None);
+        watch.Stop();
+        Console.WriteLine(FormattableString.Invariant($"profile {lines} lines: all rules {watch.Elapsed.TotalSeconds:F2} s wall, {result.GetAllDiagnostics().Count(d => d.Id.StartsWith("LOCK", StringComparison.Ordinal))} LockOrder diagnostics"));
+        foreach (var (analyzer, info) in result.AnalyzerTelemetryInfo.OrderByDescending(p => p.Value.ExecutionTime))
+        {
+            Console.WriteLine(FormattableString.Invariant($"  {analyzer.GetType().Name,-32} {info.ExecutionTime.TotalSeconds,8:F3} s"));
+        }
+
+        // The slowest bodies: each body's facts on a fresh model, one at a time.
+        var model = LockOrder.Engine.LockModel.For(compilation.Clone(), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None);
+        var times = new List<(string Body, double Ms)>();
+        foreach (var method in LockOrder.Engine.Calls.CallersIndex.SourceMethods(model.Compilation))
+        {
+            var body = Stopwatch.StartNew();
+            model.GetFacts(method, null, CancellationToken.None);
+            times.Add((method.ToDisplayString(), body.Elapsed.TotalMilliseconds));
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"  bodies: {times.Count}, median {Median(times.Select(t => t.Ms)):F3} ms, slowest:"));
+        foreach (var (body, ms) in times.OrderByDescending(t => t.Ms).Take(5))
+        {
+            Console.WriteLine(FormattableString.Invariant($"    {ms,8:F1} ms  {body}"));
+        }
+    }
+
+    /// <summary>Where the per-body time goes: binding, the flow graph, the lock-state analysis.</summary>
+    private static void Phases(int lines)
+    {
+        var compilation = Compile(lines);
+        var knowledge = new LockOrder.Engine.Knowledge.LockKnowledge(compilation, LockOrder.Hierarchy.LockTable.Empty);
+        var locks = new LockOrder.Engine.Flow.LockOperations(knowledge);
+        double bind = 0, cfg = 0, flow = 0;
+        var watch = new Stopwatch();
+        foreach (var method in LockOrder.Engine.Calls.CallersIndex.SourceMethods(compilation))
+        {
+            var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax();
+            if (syntax is null)
+            {
+                continue;
+            }
+
+            var model = compilation.GetSemanticModel(syntax.SyntaxTree);
+            watch.Restart();
+            var op = model.GetOperation(syntax);
+            bind += watch.Elapsed.TotalMilliseconds;
+            if (op is null)
+            {
+                continue;
+            }
+
+            watch.Restart();
+            var graph = LockOrder.Engine.LockModel.CreateGraph(op, CancellationToken.None);
+            cfg += watch.Elapsed.TotalMilliseconds;
+            if (graph is null)
+            {
+                continue;
+            }
+
+            watch.Restart();
+            LockOrder.Engine.Flow.BodyAnalysis.Analyze(graph, method, op, knowledge, locks, CancellationToken.None);
+            flow += watch.Elapsed.TotalMilliseconds;
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"phases {lines} lines: bind {bind / 1000:F2} s, flow graph {cfg / 1000:F2} s, lock-state analysis {flow / 1000:F2} s"));
+    }
+
+    // ---- one edited document, as the IDE analyses it ---------------------------------------------------------
+
+    private static async Task Ide(int lines, int runs)
+    {
+        var compilation = Compile(lines);
+        var analyzers = Analyzers().Where(a => !a.SupportedDiagnostics.Any(d => d.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd))).ToImmutableArray();
+        var compilerTimes = new List<double>();
+        var analyzerTimes = new List<double>();
+        var tree = compilation.SyntaxTrees.ElementAt(compilation.SyntaxTrees.Count() / 2);
+        for (int run = 0; run < runs; run++)
+        {
+            // A keystroke: the document changes, every other tree stays as it was; a fresh compilation.
+            var text = tree.GetText();
+            var edited = tree.WithChangedText(text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(text.Length, 0), $"// edit {run}\n")));
+            var next = compilation.ReplaceSyntaxTree(tree, edited);
+            // Warm what any keystroke finds warm in the IDE: the other trees' declarations.
+            _ = next.GetDeclarationDiagnostics();
+            var semanticModel = next.GetSemanticModel(edited);
+            var watch = Stopwatch.StartNew();
+            _ = semanticModel.GetDiagnostics();
+            compilerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            watch.Restart();
+            _ = await next.WithAnalyzers(analyzers, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty)).GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
+            analyzerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            compilation = next;
+            tree = edited;
+        }
+
+        double compiler = Median(compilerTimes), analysis = Median(analyzerTimes);
+        Console.WriteLine(FormattableString.Invariant($"ide {lines} lines: one edited document: compiler {compiler:F1} ms, LockOrder {analysis:F1} ms ({analysis / compiler:F2}x)"));
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------
+
+    private static CSharpCompilation Compile(int lines)
+    {
+        var trees = Generator.Files(lines).Select(f => CSharpSyntaxTree.ParseText(f.Text, path: f.Name)).ToList();
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
+        return CSharpCompilation.Create("Generated", trees, platform, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+    }
+
+    private static ImmutableArray<DiagnosticAnalyzer> Analyzers()
+        => typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
+            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToImmutableArray();
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(v => v).ToList();
+        return sorted.Count == 0 ? double.NaN : sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+    }
+
+    private static string Run(string file, string arguments, string directory)
+    {
+        var start = new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        var output = stdout.Result + stderr.Result;
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments} failed in {directory}:\n{output}");
+        }
+
+        return output;
+    }
+}
