@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 using System.Text;
 
 namespace LockOrder.Benchmarks;
@@ -11,9 +12,12 @@ namespace LockOrder.Benchmarks;
 /// chains across classes, helpers that run a delegate under their lock, try/finally Monitor and SpinLock patterns,
 /// and plain code around them: each lock class comes with <see cref="PlainPerNode"/> plain classes (records,
 /// LINQ, string formatting, switches, collections) that call into it now and then. About a fifth of the lines take
-/// locks (real libraries have far fewer; <c>dense</c> generation leaves the plain classes out). So that the rules
-/// have work to do, every 50th lock class sleeps under its spinlock (LOCK002) and every 100th takes two of its
-/// locks both ways round (a real cycle, LOCK008).
+/// locks (real libraries have far fewer). The project has a lockorder.json (<see cref="Table"/>): four rows
+/// (<c>node_a</c>, <c>node_b</c>, <c>node_c</c>, nestable, and the spinlock <c>node_spin</c>) naming every lock
+/// class's fields, <c>node_a</c> protecting <c>_items</c>, which a helper reads without the lock, relying on its
+/// callers (so LOCK006 asks who calls it). So that the rules have work to do, every 50th lock class sleeps under
+/// its spinlock (LOCK002), every 100th takes two of its locks both ways round (a real cycle, LOCK008, and LOCK001
+/// against the table) and every 100th calls the helper without the lock (LOCK006).
 /// </summary>
 internal static class Generator
 {
@@ -45,8 +49,12 @@ internal static class Generator
               <ItemGroup Condition="'$(LockOrderAnalyzer)' != ''">
                 <Analyzer Include="$(LockOrderAnalyzer)" />
               </ItemGroup>
+              <ItemGroup>
+                <AdditionalFiles Include="lockorder.json" />
+              </ItemGroup>
             </Project>
             """);
+        File.WriteAllText(Path.Combine(directory, "lockorder.json"), Table(lines));
         int total = 0;
         foreach (var (name, text) in Files(lines, seed))
         {
@@ -55,6 +63,24 @@ internal static class Generator
         }
 
         return total;
+    }
+
+    /// <summary>The lock table of the generated library: one row per lock field, every class's field in its row.</summary>
+    public static string Table(int lines)
+    {
+        int classes = ClassesFor(lines);
+        string Symbols(string field) => string.Join(", ", Enumerable.Range(0, classes).Select(i => $"\"Generated.Node{i}.{field}\""));
+        string Protects() => string.Join(", ", Enumerable.Range(0, classes).Select(i => $"\"Generated.Node{i}._items\""));
+        return $$"""
+            {
+              "locks": [
+                { "name": "node_a", "kind": "mutex", "symbol": [ {{Symbols("_a")}} ], "protects": [ {{Protects()}} ] },
+                { "name": "node_b", "kind": "mutex", "symbol": [ {{Symbols("_b")}} ] },
+                { "name": "node_c", "kind": "mutex", "nestable": true, "symbol": [ {{Symbols("_c")}} ] },
+                { "name": "node_spin", "kind": "spinlock", "symbol": [ {{Symbols("_spin")}} ] }
+              ]
+            }
+            """;
     }
 
     /// <summary>The sources, as (file name, text).</summary>
@@ -155,6 +181,7 @@ internal static class Generator
         string cycle = i % 100 == 13
             ? "    public void Forward() { lock (_a) { lock (_c) { _count++; } } }\n    public void Backward() { lock (_c) { lock (_a) { _count--; } } }\n"
             : "    public void Forward() { lock (_a) { lock (_c) { _count++; } } }\n    public void Backward() { lock (_a) { lock (_c) { _count--; } } }\n";
+        string peek = i % 100 == 41 ? "    public int Peek() => CountLocked();\n" : "";
         return $$"""
             public sealed class Node{{i}}
             {
@@ -188,9 +215,12 @@ internal static class Generator
                             sum += item;
                         }
 
-                        return sum;
+                        return sum + CountLocked();
                     }
                 }
+
+                private int CountLocked() => _items.Count;
+            {{peek}}
 
                 public void Chain(int depth)
                 {

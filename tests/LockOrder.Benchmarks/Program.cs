@@ -47,6 +47,9 @@ public static class Program
             case "generate":
                 Console.WriteLine(Generator.WriteProject(args[2], Arg(1, 10_000)) + " lines written to " + args[2]);
                 return 0;
+            case "probe":
+                Probe(Arg(1, 100_000));
+                return 0;
             case "phases":
                 Phases(Arg(1, 100_000));
                 return 0;
@@ -120,7 +123,7 @@ public static class Program
     {
         var compilation = Compile(lines);
         var analyzers = Analyzers();
-        var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true);
+        var options = new CompilationWithAnalyzersOptions(Options(lines), null, concurrentAnalysis: true, logAnalyzerExecutionTime: true);
         var watch = Stopwatch.StartNew();
         var result = await compilation.WithAnalyzers(analyzers, options).GetAnalysisResultAsync(CancellationToken.None);
         watch.Stop();
@@ -130,20 +133,84 @@ public static class Program
             Console.WriteLine(FormattableString.Invariant($"  {analyzer.GetType().Name,-32} {info.ExecutionTime.TotalSeconds,8:F3} s"));
         }
 
-        // The slowest bodies: each body's facts on a fresh model, one at a time.
-        var model = LockOrder.Engine.LockModel.For(compilation.Clone(), new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), CancellationToken.None);
-        var times = new List<(string Body, double Ms)>();
+        var byId = result.GetAllDiagnostics().Where(d => d.Id.StartsWith("LOCK", StringComparison.Ordinal)).GroupBy(d => d.Id).OrderBy(g => g.Key, StringComparer.Ordinal);
+        Console.WriteLine("  diagnostics: " + string.Join(", ", byId.Select(g => g.Key + " " + g.Count())));
+
+        // The slowest bodies: each body's facts on a fresh model, one at a time. Binding the body is the compiler's
+        // work (it binds it anyway) and is timed apart; a body's time is its flow graph, its lock-state analysis and
+        // the summaries of what it calls (which bind those callees when they are not bound yet).
+        var model = LockOrder.Engine.LockModel.For(compilation.Clone(), Options(lines), CancellationToken.None);
+        var times = new List<(string Body, double Ms, double BindMs)>();
         foreach (var method in LockOrder.Engine.Calls.CallersIndex.SourceMethods(model.Compilation))
         {
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
+            var bind = Stopwatch.StartNew();
+            var root = model.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+            bind.Stop();
             var body = Stopwatch.StartNew();
-            model.GetFacts(method, null, CancellationToken.None);
-            times.Add((method.ToDisplayString(), body.Elapsed.TotalMilliseconds));
+            model.GetFacts(method, root, CancellationToken.None);
+            times.Add((method.ToDisplayString(), body.Elapsed.TotalMilliseconds, bind.Elapsed.TotalMilliseconds));
         }
 
-        Console.WriteLine(FormattableString.Invariant($"  bodies: {times.Count}, median {Median(times.Select(t => t.Ms)):F3} ms, slowest:"));
-        foreach (var (body, ms) in times.OrderByDescending(t => t.Ms).Take(5))
+        Console.WriteLine(FormattableString.Invariant($"  bodies: {times.Count}, analysis median {Median(times.Select(t => t.Ms)):F3} ms, total {times.Sum(t => t.Ms) / 1000:F2} s (binding apart: {times.Sum(t => t.BindMs) / 1000:F2} s); slowest:"));
+        foreach (var (body, ms, bindMs) in times.OrderByDescending(t => t.Ms).Take(5))
         {
-            Console.WriteLine(FormattableString.Invariant($"    {ms,8:F1} ms  {body}"));
+            Console.WriteLine(FormattableString.Invariant($"    {ms,8:F1} ms  {body}  (bound in {bindMs:F1} ms)"));
+        }
+    }
+
+    /// <summary>Times the engine's demand-driven pieces one by one (a diagnostic aid, not part of the table).</summary>
+    private static void Probe(int lines)
+    {
+        var compilation = Compile(lines);
+        var model = LockOrder.Engine.LockModel.For(compilation, Options(lines), CancellationToken.None);
+        var watch = Stopwatch.StartNew();
+        int kept = 0, all = 0;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            foreach (var member in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>())
+            {
+                all++;
+                kept += model.Filter.MayMatter(member, CancellationToken.None) ? 1 : 0;
+            }
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"filter: {kept} of {all} bodies kept in {watch.Elapsed.TotalMilliseconds:F0} ms"));
+        double bindMs = 0, factsMs = 0;
+        var before = model.BodiesAnalyzed;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var semantic = compilation.GetSemanticModel(tree);
+            foreach (var member in tree.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>())
+            {
+                if (!model.Filter.MayMatter(member, CancellationToken.None) || semantic.GetDeclaredSymbol(member) is not { } symbol)
+                {
+                    continue;
+                }
+
+                watch.Restart();
+                var root = LockOrder.Engine.LockModel.BodyRoot(semantic.GetOperation(member));
+                bindMs += watch.Elapsed.TotalMilliseconds;
+                watch.Restart();
+                if (root is not null && model.MayMatter(root))
+                {
+                    model.GetFacts(symbol, root, CancellationToken.None);
+                }
+
+                factsMs += watch.Elapsed.TotalMilliseconds;
+            }
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"kept bodies: bind {bindMs:F0} ms, facts (with summaries) {factsMs:F0} ms, bodies analysed {model.BodiesAnalyzed - before}"));
+        foreach (var name in new[] { "CountLocked", "Peek", "Sum" })
+        {
+            var methods = compilation.GetSymbolsWithName(name, SymbolFilter.Member).OfType<IMethodSymbol>().Take(5).ToList();
+            foreach (var method in methods)
+            {
+                watch.Restart();
+                int n = model.Callers().CallersOf(method, CancellationToken.None).Count;
+                Console.WriteLine(FormattableString.Invariant($"callers of {method.ToDisplayString()}: {n} in {watch.Elapsed.TotalMilliseconds:F1} ms (whole index built: {model.Callers().WholeBuilt})"));
+            }
         }
     }
 
@@ -151,7 +218,7 @@ public static class Program
     private static void Phases(int lines)
     {
         var compilation = Compile(lines);
-        var knowledge = new LockOrder.Engine.Knowledge.LockKnowledge(compilation, LockOrder.Hierarchy.LockTable.Empty);
+        var knowledge = LockOrder.Engine.LockModel.For(compilation, Options(lines), CancellationToken.None).Knowledge;
         var locks = new LockOrder.Engine.Flow.LockOperations(knowledge);
         double bind = 0, cfg = 0, flow = 0;
         var watch = new Stopwatch();
@@ -194,6 +261,7 @@ public static class Program
     {
         var compilation = Compile(lines);
         var analyzers = Analyzers().Where(a => !a.SupportedDiagnostics.Any(d => d.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd))).ToImmutableArray();
+        var options = Options(lines);
         var compilerTimes = new List<double>();
         var analyzerTimes = new List<double>();
         var tree = compilation.SyntaxTrees.ElementAt(compilation.SyntaxTrees.Count() / 2);
@@ -210,8 +278,17 @@ public static class Program
             _ = semanticModel.GetDiagnostics();
             compilerTimes.Add(watch.Elapsed.TotalMilliseconds);
             watch.Restart();
-            _ = await next.WithAnalyzers(analyzers, new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty)).GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
+            var withAnalyzers = next.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
+            _ = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
             analyzerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            if (run == runs - 1 && Environment.GetEnvironmentVariable("LOCKORDER_PERF_DETAIL") == "1")
+            {
+                foreach (var analyzer in analyzers)
+                {
+                    var info = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None);
+                    Console.WriteLine(FormattableString.Invariant($"  {analyzer.GetType().Name,-32} {info.ExecutionTime.TotalMilliseconds,8:F1} ms"));
+                }
+            }
             compilation = next;
             tree = edited;
         }
@@ -227,6 +304,19 @@ public static class Program
         var trees = Generator.Files(lines).Select(f => CSharpSyntaxTree.ParseText(f.Text, path: f.Name)).ToList();
         var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
         return CSharpCompilation.Create("Generated", trees, platform, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+    }
+
+    /// <summary>The generated library's lock table, as the build passes it (an additional file).</summary>
+    private static AnalyzerOptions Options(int lines)
+        => new(ImmutableArray.Create<AdditionalText>(new InMemoryText("/generated/lockorder.json", Generator.Table(lines))));
+
+    private sealed class InMemoryText(string path, string text) : AdditionalText
+    {
+        private readonly Microsoft.CodeAnalysis.Text.SourceText _text = Microsoft.CodeAnalysis.Text.SourceText.From(text);
+
+        public override string Path { get; } = path;
+
+        public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 
     private static ImmutableArray<DiagnosticAnalyzer> Analyzers()

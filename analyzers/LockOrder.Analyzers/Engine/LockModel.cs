@@ -10,6 +10,7 @@ using LockOrder.Engine.Flow;
 using LockOrder.Engine.Knowledge;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -49,7 +50,13 @@ internal sealed class LockModel
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
         CallGraph = new CallGraph(compilation, Knowledge.Constructions);
         Summaries = new Summaries(this, CallGraph);
+        _filter = new Lazy<BodyFilter>(() => new BodyFilter(compilation, Table, options), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    private readonly Lazy<BodyFilter> _filter;
+
+    /// <summary>Which bodies are worth binding, from their syntax (see <see cref="BodyFilter"/>).</summary>
+    public BodyFilter Filter => _filter.Value;
 
     public Compilation Compilation { get; }
     public AdditionalText? TableFile { get; }
@@ -133,12 +140,12 @@ internal sealed class LockModel
         return string.Equals(path.Substring(slash + 1), LockTableLoader.FileName, StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>The compilation-wide callers index (analyses every body on first use).</summary>
-    public CallersIndex Callers(CancellationToken cancellationToken)
+    /// <summary>The callers index (demand-driven: see <see cref="CallersIndex"/>).</summary>
+    public CallersIndex Callers()
     {
         lock (_callersGate)
         {
-            return _callers ??= new CallersIndex(this, cancellationToken);
+            return _callers ??= new CallersIndex(this);
         }
     }
 
@@ -305,6 +312,28 @@ internal sealed class LockModel
 
         return null;
     }
+
+    /// <summary>The body root of a member's bound code block (a method body, or the block of an expression-bodied
+    /// member); null for anything else (a field initializer, a parameter's default value).</summary>
+    public static IOperation? BodyRoot(IOperation? operation)
+    {
+        while (operation?.Parent is not null)
+        {
+            operation = operation.Parent;
+        }
+
+        return operation is IMethodBodyBaseOperation or IBlockOperation ? operation : null;
+    }
+
+    /// <summary>A code block that declares a body: a method, constructor, operator or accessor with a block or an
+    /// expression body, an expression-bodied property, or top-level statements.</summary>
+    public static bool HasBodySyntax(SyntaxNode codeBlock) => codeBlock switch
+    {
+        BaseMethodDeclarationSyntax m => m.Body is not null || m.ExpressionBody is not null,
+        AccessorDeclarationSyntax a => a.Body is not null || a.ExpressionBody is not null,
+        ArrowExpressionClauseSyntax or CompilationUnitSyntax => true,
+        _ => false,
+    };
 
     /// <summary>Roots an operation block and builds its graph; null for blocks that have none.</summary>
     public static ControlFlowGraph? CreateGraph(IOperation root, CancellationToken cancellationToken)

@@ -9,7 +9,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LockOrder.Rules;
 
 /// <summary>
-/// The base of every rule that reads the engine's facts: registers one operation-block action per compilation
+/// The base of every rule that reads the engine's facts: registers one code-block action per compilation
 /// (live in the IDE, no CompilationEnd), asks the shared <see cref="LockModel"/> for the body's facts, and lets the
 /// rule read them; a whole-compilation rule adds an end action (<see cref="CompilationRun"/>). Any exception is
 /// rethrown with the rule, the member and the place, as vs-threading does, so the AD0001 report says where.
@@ -35,17 +35,25 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
             }
 
             var run = Start(model);
-            start.RegisterOperationBlockAction(block =>
+            // A code-block action, not an operation-block one: the driver then binds nothing for us, and a body
+            // is bound only when its syntax says it may matter (most bodies of a project are never bound twice).
+            start.RegisterCodeBlockAction(block =>
             {
-                var first = LockModel.BodyBlock(block.OperationBlocks);
-                if (first is null || !model.MayMatter(first))
+                if (block.OwningSymbol is not IMethodSymbol method || !LockModel.HasBodySyntax(block.CodeBlock)
+                    || !model.Filter.MayMatter(block.CodeBlock, block.CancellationToken))
                 {
                     return;
                 }
 
-                Guard(block.OwningSymbol, first.Syntax.GetLocation(), () =>
+                Guard(method, block.CodeBlock.GetLocation(), () =>
                 {
-                    foreach (var body in model.GetFacts(block.OwningSymbol, first, block.CancellationToken).Bodies)
+                    var root = LockModel.BodyRoot(block.SemanticModel.GetOperation(block.CodeBlock, block.CancellationToken));
+                    if (root is null || !model.MayMatter(root))
+                    {
+                        return;
+                    }
+
+                    foreach (var body in model.GetFacts(method, root, block.CancellationToken).Bodies)
                     {
                         run.Body(body, block.ReportDiagnostic, block.CancellationToken);
                     }

@@ -42,14 +42,14 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
                 continue;
             }
 
-            var callers = model.Callers(cancellationToken);
-            if (callers.IsReleaseCallback(owner))
+            var callers = model.Callers();
+            if (callers.IsReleaseCallback(owner, cancellationToken))
             {
                 continue;
             }
 
             var offending = new List<(BodyFacts Caller, CallFact Call)>();
-            if (RunsUnder(model.Knowledge, owner, decl, callers, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), offending))
+            if (RunsUnder(model.Knowledge, owner, decl, callers, new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default), offending, cancellationToken))
             {
                 continue;
             }
@@ -73,14 +73,14 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
 
     /// <summary>True when every caller holds the lock, or is exempt, or itself runs under it. A method with no
     /// caller (an entry point) does not. Methods on the current path count as running under it (recursion).</summary>
-    private static bool RunsUnder(LockKnowledge knowledge, IMethodSymbol method, LockDecl decl, CallersIndex callers, HashSet<IMethodSymbol> visiting, List<(BodyFacts, CallFact)> offending)
+    private static bool RunsUnder(LockKnowledge knowledge, IMethodSymbol method, LockDecl decl, CallersIndex callers, HashSet<IMethodSymbol> visiting, List<(BodyFacts, CallFact)> offending, CancellationToken cancellationToken)
     {
         if (!visiting.Add(method))
         {
             return true;
         }
 
-        var list = callers.CallersOf(method);
+        var list = callers.CallersOf(method, cancellationToken);
         if (list.Count == 0)
         {
             return false;
@@ -90,7 +90,7 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
         foreach (var (caller, call) in list)
         {
             var c = caller.Owner;
-            if (Holds(call.Held, decl) || ExemptItself(knowledge, c, decl) || callers.IsReleaseCallback(c) || RunsUnder(knowledge, c, decl, callers, visiting, new List<(BodyFacts, CallFact)>()))
+            if (Holds(call.Held, decl) || ExemptItself(knowledge, c, decl) || callers.IsReleaseCallback(c, cancellationToken) || RunsUnder(knowledge, c, decl, callers, visiting, new List<(BodyFacts, CallFact)>(), cancellationToken))
             {
                 continue;
             }

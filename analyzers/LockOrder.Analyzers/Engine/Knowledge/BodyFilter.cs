@@ -1,0 +1,155 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LockOrder.Hierarchy;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LockOrder.Engine.Knowledge;
+
+/// <summary>
+/// Which bodies are worth binding at all, decided from their syntax alone, before the compiler is asked for a
+/// semantic model's bound tree: a build binds every body once for itself, and an analyzer that asks for the bound
+/// tree of every body binds it all a second time (the bulk of what an analyzer costs a build). A body can only give
+/// a rule something to say when it could take or release a lock, make a delegate, or touch a protected member; so
+/// it is bound only when its syntax has one of:
+/// <list type="bullet">
+/// <item>a <c>lock</c> statement, a lambda, an anonymous method or a local function;</item>
+/// <item>a name of a lock API member (built-in or the table's <c>primitives</c>), or of a member the table's
+/// <c>protects</c> lists;</item>
+/// <item>a name that is not called and may be a method group: it names a method declared in the compilation or a
+/// blocking call (the built-in catalog, the table's <c>blocking</c>, <c>lockorder.blocking_methods</c>), or, with
+/// <c>lockorder.unknown_calls_may_sleep</c>, any name passed as an argument or assigned.</item>
+/// </list>
+/// The test is by name, so it can only let through more than needed, never less: a body it lets through is then
+/// judged on its bound tree (<see cref="LockModel.MayMatter"/>). Bodies it skips are still analysed when a summary
+/// needs them (a call under a lock reaches them).
+/// </summary>
+internal sealed class BodyFilter
+{
+    private readonly Compilation _compilation;
+    private readonly HashSet<string> _names = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _blockingTypes = new(StringComparer.Ordinal);
+    private readonly bool _anyArgument;
+    private readonly ConcurrentDictionary<string, bool> _sourceMethodNames = new(StringComparer.Ordinal);
+
+    public BodyFilter(Compilation compilation, LockTable table, LockOptions options)
+    {
+        _compilation = compilation;
+        _anyArgument = options.UnknownCallsMaySleep;
+        foreach (var api in LockApi.BuiltIn.Concat(table.Primitives.Select(LockApi.FromTable)))
+        {
+            _names.UnionWith(api.Members.Select(m => Last(m.Name)));
+        }
+
+        foreach (var decl in table.Locks)
+        {
+            _names.UnionWith(decl.Protects.Select(p => Last(p.Value)));
+        }
+
+        foreach (var api in BlockingCatalog.BuiltIn)
+        {
+            BlockingNames.UnionWith(api.Members);
+            if (api.EveryMethod)
+            {
+                _blockingTypes.Add(Last(api.Type));
+            }
+        }
+
+        BlockingNames.UnionWith(table.Blocking.Select(b => Last(b.Value)));
+        BlockingNames.UnionWith(options.BlockingMethods.Select(Last));
+    }
+
+    private HashSet<string> BlockingNames { get; } = new(StringComparer.Ordinal);
+
+    private readonly ConcurrentDictionary<SyntaxNode, bool> _decided = new();
+
+    /// <summary>Whether the body's syntax may take or release a lock, make a delegate, or touch a protected
+    /// member (see the class). Decided once per body, whichever rule asks first.</summary>
+    public bool MayMatter(SyntaxNode body, CancellationToken cancellationToken)
+        => _decided.TryGetValue(body, out var known) ? known : _decided.GetOrAdd(body, Decide(body, cancellationToken));
+
+    private bool Decide(SyntaxNode body, CancellationToken cancellationToken)
+    {
+        foreach (var node in body.DescendantNodes())
+        {
+            switch (node)
+            {
+                case LockStatementSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax:
+                    return true;
+                case SimpleNameSyntax name:
+                    var text = name.Identifier.ValueText;
+                    if (_names.Contains(text) || (!IsCalledOrReceiver(name) && MayBeMethodGroup(name, text, cancellationToken)))
+                    {
+                        return true;
+                    }
+
+                    break;
+            }
+        }
+
+        return false;
+    }
+
+    private bool MayBeMethodGroup(SimpleNameSyntax name, string text, CancellationToken cancellationToken)
+    {
+        if (!Passed(name))
+        {
+            return false; // Not where a method group can become a delegate.
+        }
+
+        if (_anyArgument || BlockingNames.Contains(text)
+            || (name.Parent is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax type } && _blockingTypes.Contains(type.Identifier.ValueText)))
+        {
+            return true;
+        }
+
+        return _sourceMethodNames.GetOrAdd(text, n => _compilation.ContainsSymbolsWithName(n, SymbolFilter.Member, cancellationToken)
+                                                     && _compilation.GetSymbolsWithName(n, SymbolFilter.Member, cancellationToken).Any(s => s is IMethodSymbol { MethodKind: MethodKind.Ordinary }));
+    }
+
+    /// <summary>The name is called (<c>M()</c>, <c>x.M()</c>, <c>x?.M()</c>), or is what a member is read
+    /// from (<c>M.x</c>), or is inside <c>nameof</c>: it cannot be a method group.</summary>
+    private static bool IsCalledOrReceiver(SimpleNameSyntax name)
+    {
+        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access
+            : name.Parent is MemberBindingExpressionSyntax binding && binding.Name == name ? binding
+            : name;
+        return expression.Parent is InvocationExpressionSyntax invocation && (invocation.Expression == expression || IsNameof(invocation))
+            || expression.Parent is MemberAccessExpressionSyntax outer && outer.Expression == expression
+            || expression.Parent is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax call } && IsNameof(call);
+    }
+
+    private static bool IsNameof(InvocationExpressionSyntax invocation)
+        => invocation.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" };
+
+    /// <summary>Where a method group can become a delegate: passed as an argument, assigned or subscribed (the
+    /// right-hand side), initialising a variable, returned or yielded, cast, a branch of a conditional or a
+    /// switch expression, an element of an initializer.</summary>
+    private static bool Passed(SimpleNameSyntax name)
+    {
+        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+        while (expression.Parent is ParenthesizedExpressionSyntax parenthesized)
+        {
+            expression = parenthesized;
+        }
+
+        return expression.Parent switch
+        {
+            ArgumentSyntax or EqualsValueClauseSyntax or ReturnStatementSyntax or YieldStatementSyntax or ArrowExpressionClauseSyntax
+                or CastExpressionSyntax or InitializerExpressionSyntax or SwitchExpressionArmSyntax => true,
+            AssignmentExpressionSyntax assignment => assignment.Right == expression,
+            ConditionalExpressionSyntax conditional => conditional.Condition != expression,
+            _ => false,
+        };
+    }
+
+    private static string Last(string qualified)
+    {
+        int dot = qualified.LastIndexOf('.');
+        return dot < 0 ? qualified : qualified.Substring(dot + 1);
+    }
+}

@@ -1,0 +1,182 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using LockOrder.Engine;
+using LockOrder.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Xunit;
+using V = LockOrder.Tests.Verify<LockOrder.Rules.ProtectedMemberAnalyzer>;
+
+namespace LockOrder.Tests;
+
+/// <summary>
+/// What a build or a keystroke pays for: a body is bound only when its syntax may matter (the body filter), and the
+/// callers a rule asks about are found from the bodies that name the method, not from every body of the project,
+/// unless the method escapes as a delegate or is called by the language without its name.
+/// </summary>
+public class DemandTests
+{
+    private const string Table = """
+        {
+          "locks": [ { "name": "tcon->tc_lock", "kind": "spinlock", "symbol": "Tcon.TcLock", "protects": [ "Tcon.TcCount" ] } ]
+        }
+        """;
+
+    private const string FilterSource = """
+        using System;
+        using System.IO;
+        using System.Threading;
+        public sealed class Tcon
+        {
+            public readonly object TcLock = new object();
+            public int TcCount;
+            private static readonly object Gate = new object();
+            public static void Run(Action action) { action(); }
+            public static void Work() { }
+            public static int Plain(int x) { int y = x * 2; return y + Math.Abs(x); }
+            public static void CallsWork() { Work(); Plain(3); }
+            public static void PassesALocal(int x) { Console.WriteLine(x); }
+            public static string NameOfWork() => nameof(Work);
+            public static void LockStatement() { lock (Gate) { } }
+            public static void MonitorCall() { Monitor.Enter(Gate); Monitor.Exit(Gate); }
+            public static void Lambda() { Run(() => { }); }
+            public static void MethodGroup() { Run(Work); }
+            public static void BlockingGroup() { Action<int> sleep = Thread.Sleep; }
+            public static void FileGroup() { Func<string, bool> exists = File.Exists; }
+            public int Protected() => TcCount;
+            public static void LocalFunction() { void Local() { } Local(); }
+        }
+        """;
+
+    [Theory]
+    [InlineData("Plain", false)]
+    [InlineData("CallsWork", false)]
+    [InlineData("PassesALocal", false)]
+    [InlineData("NameOfWork", false)]
+    [InlineData("LockStatement", true)]
+    [InlineData("MonitorCall", true)]
+    [InlineData("Lambda", true)]
+    [InlineData("MethodGroup", true)]
+    [InlineData("BlockingGroup", true)]
+    [InlineData("FileGroup", true)]
+    [InlineData("Protected", true)]
+    [InlineData("LocalFunction", true)]
+    public void BodyFilter_BindsOnlyWhatMayTakeALockMakeADelegateOrTouchAProtectedMember(string method, bool bound)
+    {
+        var compilation = RawAnalysis.Compile(FilterSource, "Filter_" + method);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var model = LockModel.For(compilation, RawAnalysis.Options(Table), CancellationToken.None);
+        var syntax = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().Single(m => m.Identifier.ValueText == method);
+        Assert.Equal(bound, model.Filter.MayMatter(syntax, CancellationToken.None));
+    }
+
+    [Fact]
+    public Task MethodGroupInABodyWithNothingElse_StillReportsTheSleepUnderTheRunnersSpinlock()
+        => Verify<SleepInAtomicAnalyzer>.WithTable("""
+            using System;
+            using System.Threading;
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                private SpinLock _spin = new SpinLock(false);
+                public void UnderSpin(Action action) { bool taken = false; try { _spin.Enter(ref taken); action(); } finally { if (taken) _spin.Exit(); } }
+                private static void Nap() { Thread.Sleep(1); }
+                public void Caller() { {|LOCK002:UnderSpin(Nap)|}; }
+            }
+            """, Table);
+
+    [Fact]
+    public async Task CallersByName_AnswersWithoutAnalysingTheWholeCompilation()
+    {
+        var (model, diagnostics) = await Analyse("""
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                public int TcCount;
+                private int Tally() => TcCount;
+                public int Sum() { lock (TcLock) { return Tally() + 1; } }
+                public static int Other(int x) => x + 1;
+            }
+            public interface IFoo { int Bar(); }
+            public sealed class Foo : IFoo
+            {
+                private readonly Tcon _t = new Tcon();
+                int IFoo.Bar() => _t.TcCount;
+                public int Baz { get { return _t.TcCount; } }
+                public int Use(IFoo f) { lock (_t.TcLock) { return f.Bar() + Baz; } }
+            }
+            """);
+        Assert.DoesNotContain(diagnostics, d => d.Id is "LOCK006" or "AD0001");
+        Assert.False(model.Callers().WholeBuilt);
+    }
+
+    [Theory]
+    [InlineData("Action a = Tally; a();", "a method group")]
+    [InlineData("using (var d = new Disposer(this)) { }", "an implicit Dispose")]
+    public async Task CallersThatDoNotNameTheMethod_AreFoundByTheWholeIndex(string unlockedCaller, string why)
+    {
+        var (model, diagnostics) = await Analyse($$"""
+            using System;
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                public int TcCount;
+                private void Tally() { TcCount++; }
+                public void Locked() { lock (TcLock) { Tally(); } }
+                public void Unlocked() { {{unlockedCaller}} }
+            }
+            public sealed class Disposer : IDisposable
+            {
+                private readonly Tcon _t;
+                public Disposer(Tcon t) { _t = t; }
+                public void Dispose() { _t.TcCount--; }
+            }
+            """);
+        Assert.True(model.Callers().WholeBuilt, why);
+        Assert.Contains(diagnostics, d => d.Id == "LOCK006");
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+    }
+
+    [Fact]
+    public Task ExplicitInterfaceImplementation_CalledWithoutTheLockThroughTheInterface_IsReported()
+        => V.WithTable("""
+            public sealed class Tcon { public readonly object TcLock = new object(); public int TcCount; }
+            public interface IFoo { int Bar(); }
+            public sealed class Foo : IFoo
+            {
+                private readonly Tcon _t = new Tcon();
+                int IFoo.Bar() => {|LOCK006:_t.TcCount|};
+                public int Locked(IFoo f) { lock (_t.TcLock) { return f.Bar(); } }
+                public int Unlocked(IFoo f) => f.Bar();
+            }
+            """, Table);
+
+    private static async Task<(LockModel Model, IReadOnlyList<Diagnostic> Diagnostics)> Analyse(string source)
+    {
+        string name = "Demand_" + System.Guid.NewGuid().ToString("N");
+        LockModel? seen = null;
+        void OnCreated(LockModel model)
+        {
+            if (model.Compilation.AssemblyName == name)
+            {
+                seen = model;
+            }
+        }
+
+        LockModel.Created += OnCreated;
+        try
+        {
+            var compilation = RawAnalysis.Compile(source, name);
+            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+            var diagnostics = await RawAnalysis.Run(compilation, Table, new ProtectedMemberAnalyzer());
+            Assert.NotNull(seen);
+            return (seen!, diagnostics);
+        }
+        finally
+        {
+            LockModel.Created -= OnCreated;
+        }
+    }
+}
