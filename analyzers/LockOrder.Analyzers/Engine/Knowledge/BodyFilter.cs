@@ -2,6 +2,7 @@ using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
@@ -107,9 +108,17 @@ internal sealed class BodyFilter
             return true;
         }
 
-        return _sourceMethodNames.GetOrAdd(text, n => _compilation.ContainsSymbolsWithName(n, SymbolFilter.Member, cancellationToken)
-                                                     && _compilation.GetSymbolsWithName(n, SymbolFilter.Member, cancellationToken).Any(s => s is IMethodSymbol { MethodKind: MethodKind.Ordinary }));
+        return _sourceMethodNames.GetOrAdd(text, n => _compilation.SyntaxTrees.Any(t => MethodNames.GetValue(t, Declared).Contains(n)));
     }
+
+    /// <summary>The names of the methods each tree declares, read from its declarations (bodies are not walked),
+    /// for as long as the tree lives: an edit re-reads the edited tree only, and no symbol is created.</summary>
+    private static readonly ConditionalWeakTable<SyntaxTree, HashSet<string>> MethodNames = new();
+
+    private static readonly ConditionalWeakTable<SyntaxTree, HashSet<string>>.CreateValueCallback Declared = tree => new HashSet<string>(
+        tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax)
+            .OfType<MethodDeclarationSyntax>().Select(m => m.Identifier.ValueText),
+        StringComparer.Ordinal);
 
     /// <summary>The name is called (<c>M()</c>, <c>x.M()</c>, <c>x?.M()</c>), or is what a member is read
     /// from (<c>M.x</c>), or is inside <c>nameof</c>: it cannot be a method group.</summary>
