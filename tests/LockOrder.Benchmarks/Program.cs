@@ -47,6 +47,8 @@ public static class Program
             case "generate":
                 Console.WriteLine(Generator.WriteProject(args[2], Arg(1, 10_000)) + " lines written to " + args[2]);
                 return 0;
+            case "compare":
+                return Compare(args[1], args[2]);
             case "probe":
                 Probe(Arg(1, 100_000));
                 return 0;
@@ -62,9 +64,10 @@ public static class Program
                     Build(lines, lines >= 1_000_000 ? 2 : 3);
                 }
 
-                await Profile(1_000_000);
+                await Profile(100_000);
                 await Ide(10_000, 5);
-                await Ide(1_000_000, 5);
+                await Ide(100_000, 5);
+                await Ide(1_000_000, 3);
                 return 0;
             default:
                 Console.Error.WriteLine("commands: all | build [lines] [runs] | profile [lines] | ide [lines] [runs] | bench ...");
@@ -98,6 +101,9 @@ public static class Program
         double analyzerTime = Median(with.Select(r => r.AnalyzerSeconds));
         Console.WriteLine(FormattableString.Invariant(
             $"build {written} lines ({runs} runs each): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}%; LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"));
+        Record($"build.{lines}.overhead_percent", 100 * (wallWith - wallWithout) / wallWithout);
+        Record($"build.{lines}.analyzer_ms_per_1k_lines", 1000 * analyzerTime / (written / 1000.0));
+        Record($"build.{lines}.memory_ratio", memWith / memWithout);
         Directory.Delete(dir, recursive: true);
     }
 
@@ -153,10 +159,28 @@ public static class Program
         }
 
         Console.WriteLine(FormattableString.Invariant($"  bodies: {times.Count}, analysis median {Median(times.Select(t => t.Ms)):F3} ms, total {times.Sum(t => t.Ms) / 1000:F2} s (binding apart: {times.Sum(t => t.BindMs) / 1000:F2} s); slowest:"));
+        Record($"profile.{lines}.analysis_total_s", times.Sum(t => t.Ms) / 1000);
+
+        // A body that looked slow once is timed again on a fresh model after a full collection: a garbage
+        // collection that happened to fall inside it is not the body's cost. The worst re-timed body is the metric.
+        double worst = 0;
         foreach (var (body, ms, bindMs) in times.OrderByDescending(t => t.Ms).Take(5))
         {
-            Console.WriteLine(FormattableString.Invariant($"    {ms,8:F1} ms  {body}  (bound in {bindMs:F1} ms)"));
+            var method = LockOrder.Engine.Calls.CallersIndex.SourceMethods(model.Compilation).First(m => m.ToDisplayString() == body);
+            var fresh = LockOrder.Engine.LockModel.For(compilation.Clone(), Options(lines), CancellationToken.None);
+            var again = LockOrder.Engine.Calls.CallersIndex.SourceMethods(fresh.Compilation).First(m => m.ToDisplayString() == body);
+            var syntax = again.DeclaringSyntaxReferences[0].GetSyntax();
+            var root = fresh.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            var watch2 = Stopwatch.StartNew();
+            fresh.GetFacts(again, root, CancellationToken.None);
+            double retimed = watch2.Elapsed.TotalMilliseconds;
+            worst = Math.Max(worst, retimed);
+            Console.WriteLine(FormattableString.Invariant($"    {ms,8:F1} ms first, {retimed,8:F1} ms re-timed  {body}  (bound in {bindMs:F1} ms)"));
         }
+
+        Record($"profile.{lines}.slowest_body_ms", worst);
     }
 
     /// <summary>Times the engine's demand-driven pieces one by one (a diagnostic aid, not part of the table).</summary>
@@ -295,6 +319,47 @@ public static class Program
 
         double compiler = Median(compilerTimes), analysis = Median(analyzerTimes);
         Console.WriteLine(FormattableString.Invariant($"ide {lines} lines: one edited document: compiler {compiler:F1} ms, LockOrder {analysis:F1} ms ({analysis / compiler:F2}x)"));
+        Record($"ide.{lines}.analysis_ms", analysis);
+        Record($"ide.{lines}.ratio_to_compiler", analysis / compiler);
+    }
+
+    // ---- regression guard (not a timed test: a script compares two recorded tables) ------------------------
+
+    /// <summary>Where each run appends its metrics (metric, tab, value): LOCKORDER_PERF_OUT, else artifacts/perf/latest.tsv.</summary>
+    private static string ResultsFile => Environment.GetEnvironmentVariable("LOCKORDER_PERF_OUT") is { Length: > 0 } path ? path
+        : Path.Combine(Environment.CurrentDirectory, "artifacts", "perf", "latest.tsv");
+
+    private static void Record(string metric, double value)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(ResultsFile))!);
+        File.AppendAllText(ResultsFile, FormattableString.Invariant($"{metric}\t{value:G6}\n"));
+    }
+
+    /// <summary>Compares a recorded table with a new one: every metric is lower-is-better; one that grew by more
+    /// than 15% (and by more than noise: 0.05 for a ratio, 0.5 of the unit otherwise) is a regression, and the exit code says so.</summary>
+    private static int Compare(string baselinePath, string latestPath)
+    {
+        static Dictionary<string, double> Read(string path) => File.ReadAllLines(path)
+            .Select(l => l.Split('\t')).Where(p => p.Length == 2)
+            .GroupBy(p => p[0]).ToDictionary(g => g.Key, g => double.Parse(g.Last()[1], CultureInfo.InvariantCulture));
+        var baseline = Read(baselinePath);
+        var latest = Read(latestPath);
+        int regressions = 0;
+        foreach (var (metric, old) in baseline.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            if (!latest.TryGetValue(metric, out var now))
+            {
+                Console.WriteLine($"{metric,-44} {old,10:G4} {"-",10}  not measured");
+                continue;
+            }
+
+            double floor = metric.EndsWith("ratio", StringComparison.Ordinal) || metric.EndsWith("to_compiler", StringComparison.Ordinal) ? 0.05 : 0.5;
+            bool worse = now > old * 1.15 && now - old > floor;
+            regressions += worse ? 1 : 0;
+            Console.WriteLine(FormattableString.Invariant($"{metric,-44} {old,10:G4} {now,10:G4}  {(worse ? "REGRESSION" : "ok")}"));
+        }
+
+        return regressions == 0 ? 0 : 1;
     }
 
     // ---- helpers ------------------------------------------------------------------------------------
