@@ -36,7 +36,9 @@ public static class Program
         switch (command)
         {
             case "bench":
-                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Skip(1).ToArray());
+                // BenchmarkDotNet's reports go beside the project, not into the repository's top level.
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args.Skip(1).ToArray(),
+                    BenchmarkDotNet.Configs.ConfigExtensions.WithArtifactsPath(BenchmarkDotNet.Configs.DefaultConfig.Instance, Path.Combine(BenchmarkDirectory(), "results", "BenchmarkDotNet")));
                 return 0;
             case "build":
                 Build(Arg(1, 100_000), Arg(2, 3));
@@ -325,9 +327,23 @@ public static class Program
 
     // ---- regression guard (not a timed test: a script compares two recorded tables) ------------------------
 
-    /// <summary>Where each run appends its metrics (metric, tab, value): LOCKORDER_PERF_OUT, else artifacts/perf/latest.tsv.</summary>
+    /// <summary>Where each run appends its metrics (metric, tab, value): LOCKORDER_PERF_OUT, else
+    /// tests/LockOrder.Benchmarks/results/latest.tsv (not tracked).</summary>
     private static string ResultsFile => Environment.GetEnvironmentVariable("LOCKORDER_PERF_OUT") is { Length: > 0 } path ? path
-        : Path.Combine(Environment.CurrentDirectory, "artifacts", "perf", "latest.tsv");
+        : Path.Combine(BenchmarkDirectory(), "results", "latest.tsv");
+
+    private static string BenchmarkDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "LockOrder.Benchmarks.csproj")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        return Environment.CurrentDirectory;
+    }
 
     private static void Record(string metric, double value)
     {
