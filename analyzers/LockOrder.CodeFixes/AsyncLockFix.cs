@@ -19,31 +19,14 @@ namespace LockOrder.CodeFixes;
 /// <c>Monitor</c>, <c>SpinLock</c> or <c>Lock</c>, which are thread-affine, no rewrite keeps the code's meaning).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AsyncLockFix)), Shared]
-public sealed class AsyncLockFix : CodeFixProvider
+public sealed class AsyncLockFix : PlannedFix
 {
     public const string EquivalenceKey = "LockOrder.AsyncLock";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.AwaitUnderLock);
 
-    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(PlanAsync, (root, d) => root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public AsyncLockFix() : base(EquivalenceKey, PlanAsync, SequentialFixAll.Node, needsRelated: true)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            if (root is null || diagnostic.AdditionalLocations.Count == 0)
-            {
-                continue;
-            }
-
-            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var held = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
-            if (await PlanAsync(context.Document, target, held, context.CancellationToken).ConfigureAwait(false) is { } plan)
-            {
-                context.RegisterCodeFix(CodeAction.Create(plan.Title, plan.ApplyAsync, EquivalenceKey), diagnostic);
-            }
-        }
     }
 
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode target, SyntaxNode heldNode, CancellationToken cancellationToken)

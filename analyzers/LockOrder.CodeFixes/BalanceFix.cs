@@ -29,25 +29,14 @@ namespace LockOrder.CodeFixes;
 /// </list>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BalanceFix)), Shared]
-public sealed class BalanceFix : CodeFixProvider
+public sealed class BalanceFix : PlannedFix
 {
     public const string EquivalenceKey = "LockOrder.Balance";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Unbalanced);
 
-    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create((document, target, _, ct) => PlanAsync(document, target, ct));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public BalanceFix() : base(EquivalenceKey, (document, target, _, ct) => PlanAsync(document, target, ct), SequentialFixAll.Statement, needsRelated: false)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var target = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<StatementSyntax>();
-            if (target is not null && await PlanAsync(context.Document, target, context.CancellationToken).ConfigureAwait(false) is { } plan)
-            {
-                context.RegisterCodeFix(CodeAction.Create(plan.Title, plan.ApplyAsync, EquivalenceKey), diagnostic);
-            }
-        }
     }
 
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)

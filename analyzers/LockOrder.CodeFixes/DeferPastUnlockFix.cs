@@ -36,40 +36,15 @@ namespace LockOrder.CodeFixes;
 /// longer runs on that path.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DeferPastUnlockFix)), Shared]
-public sealed class DeferPastUnlockFix : CodeFixProvider
+public sealed class DeferPastUnlockFix : PlannedFix
 {
     public const string EquivalenceKey = "LockOrder.DeferPastUnlock";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.SleepInAtomic, RuleIds.HeldWhileFreed);
 
-    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(PlanAsync);
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public DeferPastUnlockFix() : base(EquivalenceKey, PlanAsync, SequentialFixAll.Statement, needsRelated: true)
     {
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || diagnostic.AdditionalLocations.Count == 0)
-            {
-                continue;
-            }
-
-            var target = Target(root, diagnostic);
-            var held = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
-            if (target is null || await PlanAsync(context.Document, target, held, context.CancellationToken).ConfigureAwait(false) is not { } plan)
-            {
-                continue;
-            }
-
-            context.RegisterCodeFix(
-                CodeAction.Create(plan.Title, ct => plan.ApplyAsync(ct), EquivalenceKey),
-                diagnostic);
-        }
     }
-
-    /// <summary>The statement a diagnostic is about.</summary>
-    private static SyntaxNode? Target(SyntaxNode root, Diagnostic diagnostic)
-        => root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<StatementSyntax>();
 
     /// <summary>What the fix does to one statement, or null when it is not provably safe.</summary>
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode targetNode, SyntaxNode heldNode, CancellationToken cancellationToken)

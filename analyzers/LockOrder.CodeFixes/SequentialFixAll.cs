@@ -23,13 +23,29 @@ internal static class SequentialFixAll
     /// location (where the held lock was taken; its own location when it has none), or null when it is not safe.</summary>
     internal delegate Task<Plan?> Planner(Document document, SyntaxNode target, SyntaxNode related, CancellationToken cancellationToken);
 
+    /// <summary>Finds the node a diagnostic is about in a root.</summary>
+    internal delegate SyntaxNode? TargetFinder(SyntaxNode root, Diagnostic diagnostic);
+
+    /// <summary>The statement the diagnostic is about.</summary>
+    internal static SyntaxNode? Statement(SyntaxNode root, Diagnostic diagnostic)
+        => Node(root, diagnostic).FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>();
+
+    /// <summary>The innermost node at the diagnostic's location.</summary>
+    internal static SyntaxNode Node(SyntaxNode root, Diagnostic diagnostic)
+        => root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+
+    /// <summary>The node at the diagnostic's first related location (where the held lock was taken), or at its own
+    /// location when it has none.</summary>
+    internal static SyntaxNode Related(SyntaxNode root, Diagnostic diagnostic)
+        => root.FindNode((diagnostic.AdditionalLocations.Count > 0 ? diagnostic.AdditionalLocations[0] : diagnostic.Location).SourceSpan, getInnermostNodeForTie: true);
+
     private const string TargetKind = "LockOrder.FixAll.Target";
     private const string RelatedKind = "LockOrder.FixAll.Related";
 
     /// <param name="onlyKey">When set, Fix All applies only to the action of this equivalence key.</param>
-    public static FixAllProvider Create(Planner planner, Func<SyntaxNode, Diagnostic, SyntaxNode?>? target = null, string? onlyKey = null)
+    public static FixAllProvider Create(Planner planner, TargetFinder? target = null, string? onlyKey = null)
     {
-        target ??= (root, diagnostic) => root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax>();
+        target ??= Statement;
         return FixAllProvider.Create(async (context, document, diagnostics) =>
         {
             if (onlyKey is not null && context.CodeActionEquivalenceKey != onlyKey)
@@ -46,8 +62,7 @@ internal static class SequentialFixAll
             // Mark each diagnostic's nodes, then fix them in source order, each on the current code.
             var marked = diagnostics.OrderBy(d => d.Location.SourceSpan.Start).ToImmutableArray();
             var annotated = root;
-            var nodes = marked.Select(d => (Target: target(root, d),
-                Related: root.FindNode((d.AdditionalLocations.Count > 0 ? d.AdditionalLocations[0] : d.Location).SourceSpan, getInnermostNodeForTie: true))).ToList();
+            var nodes = marked.Select(d => (Target: target(root, d), Related: Related(root, d))).ToList();
             var targets = nodes.Select((n, i) => (n.Target, i)).Where(p => p.Target is not null).GroupBy(p => p.Target!).ToDictionary(g => g.Key, g => g.Select(p => p.i).ToList());
             var relateds = nodes.Select((n, i) => (n.Related, i)).GroupBy(p => p.Related).ToDictionary(g => g.Key, g => g.Select(p => p.i).ToList());
             annotated = root.ReplaceNodes(targets.Keys.Concat(relateds.Keys).Distinct(), (original, rewritten) =>

@@ -35,7 +35,7 @@ public sealed class TableOrderFix : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.OutOfOrder);
 
     /// <summary>Fix All swaps; moving rows of the table is decided one pair at a time.</summary>
-    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(SwapPlanAsync, (root, d) => root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true), SwapKey);
+    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create(SwapPlanAsync, SequentialFixAll.Node, SwapKey);
 
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
     {
@@ -52,8 +52,8 @@ public sealed class TableOrderFix : CodeFixProvider
                 continue;
             }
 
-            var target = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            var held = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
+            var target = SequentialFixAll.Node(root, diagnostic);
+            var held = SequentialFixAll.Related(root, diagnostic);
             if (await SwapPlanAsync(context.Document, target, held, context.CancellationToken).ConfigureAwait(false) is { } swap)
             {
                 context.RegisterCodeFix(CodeAction.Create(swap.Title, swap.ApplyAsync, SwapKey), diagnostic);

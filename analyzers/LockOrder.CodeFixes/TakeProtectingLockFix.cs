@@ -26,26 +26,14 @@ namespace LockOrder.CodeFixes;
 /// </list>
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(TakeProtectingLockFix)), Shared]
-public sealed class TakeProtectingLockFix : CodeFixProvider
+public sealed class TakeProtectingLockFix : PlannedFix
 {
     public const string EquivalenceKey = "LockOrder.TakeProtectingLock";
 
     public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(RuleIds.Unprotected);
 
-    public override FixAllProvider GetFixAllProvider() => SequentialFixAll.Create((document, target, _, ct) => PlanAsync(document, target, ct),
-        (root, d) => root.FindNode(d.Location.SourceSpan, getInnermostNodeForTie: true));
-
-    public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+    public TakeProtectingLockFix() : base(EquivalenceKey, (document, target, _, ct) => PlanAsync(document, target, ct), SequentialFixAll.Node, needsRelated: false)
     {
-        var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-        foreach (var diagnostic in context.Diagnostics)
-        {
-            var target = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            if (target is not null && await PlanAsync(context.Document, target, context.CancellationToken).ConfigureAwait(false) is { } plan)
-            {
-                context.RegisterCodeFix(CodeAction.Create(plan.Title, plan.ApplyAsync, EquivalenceKey), diagnostic);
-            }
-        }
     }
 
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)

@@ -289,30 +289,6 @@ internal sealed class LockModel
         return op;
     }
 
-    /// <summary>
-    /// The body among a member's operation blocks. A method's blocks also hold its parameters' default values and
-    /// its attributes, in no promised order: taking the first block analysed a default value instead of the body
-    /// whenever it came first (and cached that empty result for every rule and caller).
-    /// </summary>
-    public static IOperation? BodyBlock(ImmutableArray<IOperation> blocks)
-    {
-        foreach (var block in blocks)
-        {
-            var root = block;
-            while (root.Parent is not null)
-            {
-                root = root.Parent;
-            }
-
-            if (root is IMethodBodyBaseOperation or IBlockOperation)
-            {
-                return block;
-            }
-        }
-
-        return null;
-    }
-
     /// <summary>The body root of a member's bound code block (a method body, or the block of an expression-bodied
     /// member); null for anything else (a field initializer, a parameter's default value).</summary>
     public static IOperation? BodyRoot(IOperation? operation)

@@ -4,6 +4,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using LockOrder.Engine.Flow;
+using LockOrder.Engine.Knowledge;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -44,8 +45,7 @@ internal sealed class CallersIndex
     public IReadOnlyList<(BodyFacts Caller, CallFact Call)> CallersOf(IMethodSymbol method, CancellationToken cancellationToken)
     {
         var key = MethodKey.Of(method);
-        var byName = _byName.TryGetValue(key, out var known) ? known : _byName.GetOrAdd(key, ByName(key, cancellationToken));
-        return byName ?? WholeIndex(cancellationToken).CallersOf(key);
+        return CallersByName(key, cancellationToken) ?? WholeIndex(cancellationToken).CallersOf(key);
     }
 
     /// <summary>A method passed as a release callback: it runs as the last user of its object. Only a method
@@ -53,9 +53,11 @@ internal sealed class CallersIndex
     public bool IsReleaseCallback(IMethodSymbol method, CancellationToken cancellationToken)
     {
         var key = MethodKey.Of(method);
-        var byName = _byName.TryGetValue(key, out var known) ? known : _byName.GetOrAdd(key, ByName(key, cancellationToken));
-        return byName is null && WholeIndex(cancellationToken).IsReleaseCallback(key);
+        return CallersByName(key, cancellationToken) is null && WholeIndex(cancellationToken).IsReleaseCallback(key);
     }
+
+    private IReadOnlyList<(BodyFacts, CallFact)>? CallersByName(IMethodSymbol key, CancellationToken cancellationToken)
+        => _byName.TryGetValue(key, out var known) ? known : _byName.GetOrAdd(key, ByName(key, cancellationToken));
 
     private Whole WholeIndex(CancellationToken cancellationToken)
     {
@@ -94,7 +96,7 @@ internal sealed class CallersIndex
 #pragma warning disable RS1030 // Only the trees that name the method, only on demand; the driver caches semantic models.
                     semantic ??= _model.Compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
-                    if (!IsCalled(name))
+                    if (!NameUse.IsInvoked(name))
                     {
                         if (method.MethodKind == MethodKind.Ordinary && MayBeMethodGroup(semantic, name, cancellationToken))
                         {
@@ -250,9 +252,7 @@ internal sealed class CallersIndex
     /// one it overrides or an interface member it implements. A name that does not bind is taken to.</summary>
     private static bool MayRun(SemanticModel semantic, SimpleNameSyntax name, IMethodSymbol method, CancellationToken cancellationToken)
     {
-        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access
-            : name.Parent is MemberBindingExpressionSyntax binding && binding.Name == name ? binding
-            : name;
+        var expression = NameUse.Expression(name);
         var node = method.MethodKind == MethodKind.Ordinary && expression.Parent is InvocationExpressionSyntax invocation ? invocation : expression;
         var info = semantic.GetSymbolInfo(node, cancellationToken);
         var bound = info.Symbol is { } symbol ? new[] { symbol } : info.CandidateSymbols.ToArray();
@@ -295,26 +295,16 @@ internal sealed class CallersIndex
         _ => null,
     };
 
-    /// <summary>The name is the invoked expression of a call: <c>M()</c>, <c>x.M()</c>, <c>x?.M()</c>.</summary>
-    private static bool IsCalled(SimpleNameSyntax name)
-    {
-        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access
-            : name.Parent is MemberBindingExpressionSyntax binding && binding.Name == name ? binding
-            : name;
-        return expression.Parent is InvocationExpressionSyntax invocation && invocation.Expression == expression;
-    }
-
     /// <summary>A mention that is not a call and may stand for a method group (anything but <c>nameof</c> and
     /// what binds to something other than a method).</summary>
     private static bool MayBeMethodGroup(SemanticModel semantic, SimpleNameSyntax name, CancellationToken cancellationToken)
     {
-        if (name.Ancestors().OfType<InvocationExpressionSyntax>().Any(i => i.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" }))
+        if (NameUse.InNameof(name))
         {
             return false;
         }
 
-        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
-        var info = semantic.GetSymbolInfo(expression, cancellationToken);
+        var info = semantic.GetSymbolInfo(NameUse.Expression(name), cancellationToken);
         return info.Symbol is null ? info.CandidateSymbols.Length == 0 || info.CandidateSymbols.Any(s => s is IMethodSymbol) : info.Symbol is IMethodSymbol;
     }
 

@@ -34,6 +34,7 @@ internal sealed class BodyFilter
     private readonly Compilation _compilation;
     private readonly HashSet<string> _names = new(StringComparer.Ordinal);
     private readonly HashSet<string> _blockingTypes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _blockingNames = new(StringComparer.Ordinal);
     private readonly bool _anyArgument;
     private readonly ConcurrentDictionary<string, bool> _sourceMethodNames = new(StringComparer.Ordinal);
 
@@ -53,18 +54,17 @@ internal sealed class BodyFilter
 
         foreach (var api in BlockingCatalog.BuiltIn)
         {
-            BlockingNames.UnionWith(api.Members);
+            _blockingNames.UnionWith(api.Members);
             if (api.EveryMethod)
             {
                 _blockingTypes.Add(Last(api.Type));
             }
         }
 
-        BlockingNames.UnionWith(table.Blocking.Select(b => Last(b.Value)));
-        BlockingNames.UnionWith(options.BlockingMethods.Select(Last));
+        _blockingNames.UnionWith(table.Blocking.Select(b => Last(b.Value)));
+        _blockingNames.UnionWith(options.BlockingMethods.Select(Last));
     }
 
-    private HashSet<string> BlockingNames { get; } = new(StringComparer.Ordinal);
 
     private readonly ConcurrentDictionary<SyntaxNode, bool> _decided = new();
 
@@ -83,7 +83,7 @@ internal sealed class BodyFilter
                     return true;
                 case SimpleNameSyntax name:
                     var text = name.Identifier.ValueText;
-                    if (_names.Contains(text) || (!IsCalledOrReceiver(name) && MayBeMethodGroup(name, text, cancellationToken)))
+                    if (_names.Contains(text) || (!IsCalledOrReceiver(name) && MayBeMethodGroup(name, text)))
                     {
                         return true;
                     }
@@ -95,14 +95,14 @@ internal sealed class BodyFilter
         return false;
     }
 
-    private bool MayBeMethodGroup(SimpleNameSyntax name, string text, CancellationToken cancellationToken)
+    private bool MayBeMethodGroup(SimpleNameSyntax name, string text)
     {
         if (!Passed(name))
         {
             return false; // Not where a method group can become a delegate.
         }
 
-        if (_anyArgument || BlockingNames.Contains(text)
+        if (_anyArgument || _blockingNames.Contains(text)
             || (name.Parent is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax type } && _blockingTypes.Contains(type.Identifier.ValueText)))
         {
             return true;
@@ -120,27 +120,19 @@ internal sealed class BodyFilter
             .OfType<MethodDeclarationSyntax>().Select(m => m.Identifier.ValueText),
         StringComparer.Ordinal);
 
-    /// <summary>The name is called (<c>M()</c>, <c>x.M()</c>, <c>x?.M()</c>), or is what a member is read
-    /// from (<c>M.x</c>), or is inside <c>nameof</c>: it cannot be a method group.</summary>
+    /// <summary>The name is called, is what a member is read from (<c>M.x</c>), or is inside <c>nameof</c>: it
+    /// cannot be a method group.</summary>
     private static bool IsCalledOrReceiver(SimpleNameSyntax name)
-    {
-        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access
-            : name.Parent is MemberBindingExpressionSyntax binding && binding.Name == name ? binding
-            : name;
-        return expression.Parent is InvocationExpressionSyntax invocation && (invocation.Expression == expression || IsNameof(invocation))
-            || expression.Parent is MemberAccessExpressionSyntax outer && outer.Expression == expression
-            || expression.Parent is ArgumentSyntax { Parent.Parent: InvocationExpressionSyntax call } && IsNameof(call);
-    }
-
-    private static bool IsNameof(InvocationExpressionSyntax invocation)
-        => invocation.Expression is IdentifierNameSyntax { Identifier.ValueText: "nameof" };
+        => NameUse.IsInvoked(name)
+           || NameUse.Expression(name).Parent is MemberAccessExpressionSyntax outer && outer.Expression == NameUse.Expression(name)
+           || NameUse.InNameof(name);
 
     /// <summary>Where a method group can become a delegate: passed as an argument, assigned or subscribed (the
     /// right-hand side), initialising a variable, returned or yielded, cast, a branch of a conditional or a
     /// switch expression, an element of an initializer.</summary>
     private static bool Passed(SimpleNameSyntax name)
     {
-        SyntaxNode expression = name.Parent is MemberAccessExpressionSyntax access && access.Name == name ? access : name;
+        var expression = NameUse.Expression(name);
         while (expression.Parent is ParenthesizedExpressionSyntax parenthesized)
         {
             expression = parenthesized;
