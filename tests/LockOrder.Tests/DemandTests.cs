@@ -149,7 +149,33 @@ public class DemandTests
                 private readonly Tcon _t = new Tcon();
                 int IFoo.Bar() => {|LOCK006:_t.TcCount|};
                 public int Locked(IFoo f) { lock (_t.TcLock) { return f.Bar(); } }
-                public int Unlocked(IFoo f) => f.Bar();
+            }
+            public static class Elsewhere
+            {
+                public static int Unlocked(IFoo f) => f.Bar();
+            }
+            """, Table);
+
+    [Fact]
+    public Task PublicMethodOfAPrivateNestedType_CalledThroughItsInterfaceFromAnotherType_IsReported()
+        => V.WithTable("""
+            public sealed class Tcon { public readonly object TcLock = new object(); public int TcCount; }
+            public interface IFoo { int Bar(); }
+            public sealed class Outer
+            {
+                private readonly Tcon _t = new Tcon();
+                private sealed class Hidden : IFoo
+                {
+                    private readonly Tcon _t;
+                    public Hidden(Tcon t) { _t = t; }
+                    public int Bar() => {|LOCK006:_t.TcCount|};
+                }
+                public IFoo Make() => new Hidden(_t);
+                public int Locked() { lock (_t.TcLock) { return new Hidden(_t).Bar(); } }
+            }
+            public static class Elsewhere
+            {
+                public static int Unlocked(IFoo f) => f.Bar();
             }
             """, Table);
 

@@ -141,15 +141,21 @@ internal sealed class CallersIndex
     }
 
     /// <summary>Where a call of the method can be written: a private member, or a member of a private type, only
-    /// inside the declarations of the type that can see it; anything else, anywhere in the compilation.</summary>
+    /// inside the declarations of the type that can see it; anything else, anywhere in the compilation. A method
+    /// reached by dispatch (it overrides, is virtual, or implements an interface member, explicitly or not) can be
+    /// called through the base or the interface from anywhere, whatever its own accessibility.</summary>
     private IEnumerable<(SyntaxTree Tree, Microsoft.CodeAnalysis.Text.TextSpan? Span)> Scope(IMethodSymbol method, CancellationToken cancellationToken)
     {
-        INamedTypeSymbol? visibleIn = method.DeclaredAccessibility == Accessibility.Private ? method.ContainingType : null;
-        for (var type = method.ContainingType; type is not null; type = type.ContainingType)
+        INamedTypeSymbol? visibleIn = null;
+        if (!IsDispatched(method))
         {
-            if (type.DeclaredAccessibility == Accessibility.Private && type.ContainingType is { } outer)
+            visibleIn = method.DeclaredAccessibility == Accessibility.Private ? method.ContainingType : null;
+            for (var type = method.ContainingType; type is not null; type = type.ContainingType)
             {
-                visibleIn = outer;
+                if (type.DeclaredAccessibility == Accessibility.Private && type.ContainingType is { } outer)
+                {
+                    visibleIn = outer;
+                }
             }
         }
 
@@ -167,6 +173,19 @@ internal sealed class CallersIndex
         {
             yield return (reference.SyntaxTree, reference.GetSyntax(cancellationToken).Span);
         }
+    }
+
+    private static bool IsDispatched(IMethodSymbol method)
+    {
+        ISymbol member = method.AssociatedSymbol ?? method;
+        return member.IsOverride || member.IsVirtual || member.IsAbstract
+               || member.ContainingType.AllInterfaces.SelectMany(i => i.GetMembers(member switch
+               {
+                   _ when method.ExplicitInterfaceImplementations.Length > 0 => method.ExplicitInterfaceImplementations[0].Name,
+                   IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 } p => p.ExplicitInterfaceImplementations[0].Name,
+                   IEventSymbol { ExplicitInterfaceImplementations.Length: > 0 } e => e.ExplicitInterfaceImplementations[0].Name,
+                   _ => member.Name,
+               })).Any(m => SymbolEqualityComparer.Default.Equals(member.ContainingType.FindImplementationForInterfaceMember(m)?.OriginalDefinition, member.OriginalDefinition));
     }
 
     /// <summary>Where each identifier of a tree is written (its tokens' start positions), built in one walk of the
