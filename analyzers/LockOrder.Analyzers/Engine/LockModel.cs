@@ -153,9 +153,15 @@ internal sealed class LockModel
     /// Whether a body can give any rule something to say on its own: it takes or releases a lock, makes or passes a
     /// delegate (a lambda may run under another method's lock), or touches a member the table says a lock protects.
     /// A body that does none of these has no lock held anywhere in it and is not analysed for its own sake; its facts
-    /// are computed when a summary needs them (it is called under a lock). A walk over the bound tree, no flow graph.
+    /// are computed when a summary needs them (it is called under a lock). A walk over the bound tree, no flow graph,
+    /// once per body whichever rule asks first.
     /// </summary>
     public bool MayMatter(IOperation block)
+        => _mayMatter.TryGetValue(block.Syntax, out var known) ? known : _mayMatter.GetOrAdd(block.Syntax, WalkMayMatter(block));
+
+    private readonly ConcurrentDictionary<SyntaxNode, bool> _mayMatter = new();
+
+    private bool WalkMayMatter(IOperation block)
     {
         foreach (var op in block.DescendantsAndSelf())
         {
