@@ -19,6 +19,9 @@ internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry,
     /// <summary>The mode taken (a reader-writer lock's read, upgradeable or write).</summary>
     public LockMode Mode { get; init; }
 
+    /// <summary>At <see cref="LockPlace.Owner"/>: the member of the method's object that refers back to the owner.</summary>
+    public ISymbol? Back { get; init; }
+
     /// <summary>
     /// Members of the method's own object one of which every witness of this acquisition on another object (at
     /// <see cref="LockPlace.Other"/>) goes through (a call on <c>this.F</c>, a lock on <c>this.F.G</c>): such an
@@ -30,17 +33,31 @@ internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry,
     /// <summary>Two witnesses of one class as one: the better one's chain, the more contended of the two places
     /// (what a caller may not rule out), and what either needs of the object.</summary>
     public static SummaryAcquire Merge(SummaryAcquire current, SummaryAcquire candidate)
-        => (candidate.IsBetterThan(current) ? candidate : current) with
+    {
+        // One place stands for both witnesses. An owner's lock and any other place (or two owners reached through
+        // different members) cannot be told apart any more through a helper: the merge is another object's lock.
+        bool owners = current.Place == LockPlace.Owner || candidate.Place == LockPlace.Owner;
+        bool sameOwner = current.Place == candidate.Place && SymbolEqualityComparer.Default.Equals(current.Back, candidate.Back);
+        var place = owners && !sameOwner ? LockPlace.Other
+            : Rank(candidate.Place) > Rank(current.Place) ? candidate.Place : current.Place;
+        return (candidate.IsBetterThan(current) ? candidate : current) with
         {
-            Place = Rank(candidate.Place) > Rank(current.Place) ? candidate.Place : current.Place,
+            Place = place,
             Needs = Either(current.Needs, candidate.Needs),
+            Back = place == LockPlace.Owner ? current.Back : null,
         };
+    }
 
     /// <summary>This acquisition seen from a call: its chain and drops extended, its place mapped through the
     /// call's receiver; null when it locks an object of the caller's own making that nobody else can hold.</summary>
     public SummaryAcquire? Through(EffectiveCallee callee, CallFact call)
-        => Places.Through(Place, call.Dispatch.Relation) is { } place
-            ? this with { Chain = callee.Prefix.Then(Chain), Dropped = Dropped.Union(call.Dropped), Place = place, Needs = place == LockPlace.Other ? NeedsSeenFrom(call) : ImmutableHashSet<ISymbol>.Empty }
+        => Places.Through(Place, call.Dispatch.Relation, Back is not null && SymbolEqualityComparer.Default.Equals(Back, call.Dispatch.Back)) is { } place
+            ? this with
+            {
+                Chain = callee.Prefix.Then(Chain), Dropped = Dropped.Union(call.Dropped), Place = place,
+                Needs = place is LockPlace.Other or LockPlace.Owner ? NeedsSeenFrom(call) : ImmutableHashSet<ISymbol>.Empty,
+                Back = place != LockPlace.Owner ? null : Place == LockPlace.Owner ? Back : call.Dispatch.Back,
+            }
             : null;
 
     /// <summary>The members of the caller's object the acquisition needs: the same ones below a call on <c>this</c>
@@ -57,7 +74,7 @@ internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry,
     /// <summary>What an acquisition in the body at <paramref name="place"/> of <paramref name="instance"/> needs (see
     /// <see cref="Needs"/>).</summary>
     public static ImmutableHashSet<ISymbol>? NeedsOf(LockPlace place, AccessPath? instance)
-        => place != LockPlace.Other ? ImmutableHashSet<ISymbol>.Empty : NeedsOf(instance?.FirstMemberOfThis);
+        => place is not (LockPlace.Other or LockPlace.Owner) ? ImmutableHashSet<ISymbol>.Empty : NeedsOf(instance?.FirstMemberOfThis);
 
     private static ImmutableHashSet<ISymbol>? NeedsOf(ISymbol? member)
         => member is null ? null : ImmutableHashSet.Create<ISymbol>(SymbolEqualityComparer.Default, member.OriginalDefinition);
@@ -75,7 +92,8 @@ internal sealed record SummaryAcquire(LockClass Class, bool MayWait, bool IsTry,
 
     private static int Rank(LockPlace place) => place switch
     {
-        LockPlace.Other => 3,
+        LockPlace.Other => 4,
+        LockPlace.Owner => 3,
         LockPlace.Self => 2,
         LockPlace.Nested => 1,
         _ => 0,
@@ -320,6 +338,7 @@ internal sealed class Summaries
                 {
                     Mode = acquisition.Event.Mode,
                     Needs = SummaryAcquire.NeedsOf(acquisition.Place, acquisition.Lock.Instance),
+                    Back = acquisition.Place == LockPlace.Owner ? (acquisition.Lock.Instance as AccessPath.Member)?.Symbol.OriginalDefinition : null,
                 });
             }
 

@@ -69,6 +69,10 @@ internal sealed record CallObjects(AccessPath? Receiver, AccessPath? ReceiverOwn
 /// <param name="Relation">How the receiver relates to the calling body's object.</param>
 internal sealed record Dispatch(bool IsVirtual, ITypeSymbol? ReceiverType, ReceiverRelation Relation)
 {
+    /// <summary>For <see cref="ReceiverRelation.Owner"/>, the member the receiver is read from; for
+    /// <see cref="ReceiverRelation.Owned"/>, the helper's member that refers back to the caller.</summary>
+    public ISymbol? Back { get; init; }
+
     /// <summary>A constructor: a new object, no virtual dispatch.</summary>
     public static readonly Dispatch Creation = new(false, null, ReceiverRelation.Fresh);
 }

@@ -32,6 +32,39 @@ internal sealed class FactRecorder : IFlowSink
         _knowledge = knowledge;
     }
 
+    /// <summary>The place of a lock (see <see cref="LockPlace"/>): a lock of <c>this.Back</c>, where <c>Back</c> is
+    /// fixed at construction from a constructor parameter, is the owner's.</summary>
+    private LockPlace PlaceOf(AccessPath? instance)
+    {
+        var place = _body.PlaceOf(instance);
+        return place == LockPlace.Other && instance is AccessPath.Member { Instance: AccessPath.This, Symbol: var back }
+               && _knowledge.Constructions.ConstructorParameterOf(back, _body.CancellationToken) is not null
+            ? LockPlace.Owner
+            : place;
+    }
+
+    /// <summary>A call's dispatch, with its receiver's relation to this body's object: a call on <c>this.Back</c>
+    /// (fixed at construction) runs on the owner; a call on <c>this.Helper</c>, whose objects are all made with
+    /// <c>this</c> as their owner, runs on an owned helper.</summary>
+    private Dispatch DispatchOf(bool isVirtual, ITypeSymbol? receiverType, IOperation? receiver, bool isStatic)
+    {
+        var relation = _body.RelationOf(receiver, isStatic);
+        if (relation == ReceiverRelation.Other && _body.PathOf(receiver) is AccessPath.Member { Instance: AccessPath.This, Symbol: var member })
+        {
+            if (_knowledge.Constructions.ConstructorParameterOf(member, _body.CancellationToken) is not null)
+            {
+                return new Dispatch(isVirtual, receiverType, ReceiverRelation.Owner) { Back = member.OriginalDefinition };
+            }
+
+            if (_body.Owner.ContainingType is { } owner && _knowledge.Constructions.OwnedBy(member, owner, _body.CancellationToken) is { } back)
+            {
+                return new Dispatch(isVirtual, receiverType, ReceiverRelation.Owned) { Back = back };
+            }
+        }
+
+        return new Dispatch(isVirtual, receiverType, relation);
+    }
+
     /// <summary>The lambdas met in the body, in order (each is then analysed as a body of its own).</summary>
     public IReadOnlyList<IFlowAnonymousFunctionOperation> Lambdas => _lambdas;
 
@@ -46,7 +79,7 @@ internal sealed class FactRecorder : IFlowSink
     public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
         => _acquisitions[operation] = _acquisitions.TryGetValue(operation, out var existing)
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
-            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, _body.PlaceOf(lockEvent.Lock.Instance))
+            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, PlaceOf(lockEvent.Lock.Instance))
             {
                 OrderedAfter = before.Held.Select(h => h.Instance).Where(i => i is not null && _body.IsOrderedPair(i, lockEvent.Lock.Instance)).Select(i => i!).ToImmutableArray(),
             };
@@ -60,8 +93,7 @@ internal sealed class FactRecorder : IFlowSink
         {
             case IInvocationOperation invocation:
                 Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation),
-                    new Dispatch(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null,
-                        _body.RelationOf(invocation.Instance, invocation.TargetMethod.IsStatic))));
+                    DispatchOf(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null, invocation.Instance, invocation.TargetMethod.IsStatic)));
                 break;
             case IPropertyReferenceOperation property:
                 var blocking = _knowledge.Catalog.Blocking(property);
@@ -70,7 +102,7 @@ internal sealed class FactRecorder : IFlowSink
                 {
                     Record(property, accessor, state, () => (blocking, CallTargets.None, new CallObjects(_body.PathOf(property.Instance), null, ImmutableArray<AccessPath?>.Empty),
                         property.Instance is { } receiver
-                            ? new Dispatch(!IsBase(receiver), _body.UnwrapValue(receiver).Type, _body.RelationOf(receiver, isStatic: false))
+                            ? DispatchOf(!IsBase(receiver), _body.UnwrapValue(receiver).Type, receiver, isStatic: false)
                             : new Dispatch(false, null, ReceiverRelation.Same)));
                 }
 

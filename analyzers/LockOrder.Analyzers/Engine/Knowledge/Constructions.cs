@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
@@ -19,7 +20,187 @@ internal sealed class Constructions
     private readonly Compilation _compilation;
     private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<IObjectCreationOperation>?> _byMember = new(SymbolEqualityComparer.Default);
 
+    private readonly ConcurrentDictionary<ISymbol, IReadOnlyDictionary<IMethodSymbol, int>?> _fromParameter = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, ISymbol?> _ownedBy = new(SymbolEqualityComparer.Default);
+
     public Constructions(Compilation compilation) => _compilation = compilation;
+
+    /// <summary>
+    /// A reference fixed at construction: a readonly instance field, or a get-only auto-property, without an
+    /// initializer, that the constructors of its type assign once each from one of their parameters (<c>Connector
+    /// = connector;</c>, also with <c>!</c> or <c>?? throw ...</c>) and nothing else assigns. Per constructor, the
+    /// ordinal of that parameter; null for any other member.
+    /// </summary>
+    public IReadOnlyDictionary<IMethodSymbol, int>? ConstructorParameterOf(ISymbol member, CancellationToken cancellationToken)
+        => member is IFieldSymbol { IsStatic: false, IsReadOnly: true, Type.IsReferenceType: true }
+                 or IPropertySymbol { IsStatic: false, SetMethod: null, Type.IsReferenceType: true, IsIndexer: false }
+           && member.DeclaringSyntaxReferences.Length > 0
+            ? _fromParameter.GetOrAdd(member.OriginalDefinition, m => FromParameter(m, cancellationToken))
+            : null;
+
+    /// <summary>
+    /// For a member of <paramref name="owner"/> that holds a helper object (a buffer, a reader): the helper's
+    /// reference back to its owner, when every object stored in the member is created with <c>this</c> for the
+    /// constructor parameter that fixes that reference (see <see cref="ConstructorParameterOf"/>). Then
+    /// <c>this.Member.Back</c> is <c>this</c>. Null otherwise.
+    /// </summary>
+    public ISymbol? OwnedBy(ISymbol member, INamedTypeSymbol owner, CancellationToken cancellationToken)
+        => member is IFieldSymbol or IPropertySymbol && member.DeclaringSyntaxReferences.Length > 0
+            ? _ownedBy.GetOrAdd(member.OriginalDefinition, m => Back(m, owner, cancellationToken))
+            : null;
+
+    private ISymbol? Back(ISymbol member, INamedTypeSymbol owner, CancellationToken cancellationToken)
+    {
+        if (!WrittenOnlyByItsOwnObject(member, cancellationToken)
+            || Of(member, cancellationToken) is not { Count: > 0 } creations
+            || creations[0].Type is not INamedTypeSymbol helper || creations.Any(c => !SymbolEqualityComparer.Default.Equals(c.Type, helper)))
+        {
+            return null;
+        }
+
+        foreach (var back in helper.GetMembers().Where(m => m is IFieldSymbol or IPropertySymbol))
+        {
+            var type = back is IFieldSymbol f ? f.Type : ((IPropertySymbol)back).Type;
+            if (!IsOrDerivesFrom(owner, type) || ConstructorParameterOf(back, cancellationToken) is not { } parameters)
+            {
+                continue;
+            }
+
+            if (creations.All(c => c.Constructor is { } constructor && parameters.TryGetValue(constructor.OriginalDefinition, out int ordinal)
+                                   && c.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal) is { } argument
+                                   && Unwrap(argument.Value) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }))
+            {
+                return back.OriginalDefinition;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Only the object itself stores into the member: it is private (a property with a private setter,
+    /// or none), and no code of its type stores into it on another object (<c>other.M = ...</c>) or passes it by
+    /// reference (<c>ref M</c>, <c>out M</c>). Then every store is one <see cref="Of"/> sees.</summary>
+    private bool WrittenOnlyByItsOwnObject(ISymbol member, CancellationToken cancellationToken)
+    {
+        bool privateWrite = member switch
+        {
+            IFieldSymbol field => field.DeclaredAccessibility == Accessibility.Private || field.IsReadOnly,
+            IPropertySymbol property => property.SetMethod is null || property.SetMethod.DeclaredAccessibility == Accessibility.Private,
+            _ => false,
+        };
+        if (!privateWrite)
+        {
+            return false;
+        }
+
+        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+        {
+            foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+            {
+                var written = node switch
+                {
+                    AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } access } when access.Name.Identifier.ValueText == member.Name => access,
+                    ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: var expression } when NameOf(expression) == member.Name
+                        || expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } && name == member.Name => expression,
+                    _ => null,
+                };
+#pragma warning disable RS1030 // Once per member, on demand, only the member's own type.
+                if (written is not null && SymbolEqualityComparer.Default.Equals(
+                        _compilation.GetSemanticModel(written.SyntaxTree).GetSymbolInfo(written, cancellationToken).Symbol?.OriginalDefinition, member))
+#pragma warning restore RS1030
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsOrDerivesFrom(INamedTypeSymbol type, ITypeSymbol target)
+    {
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, target.OriginalDefinition))
+            {
+                return true;
+            }
+        }
+
+        return type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, target.OriginalDefinition));
+    }
+
+    private static IOperation Unwrap(IOperation operation)
+    {
+        while (operation is IConversionOperation conversion)
+        {
+            operation = conversion.Operand;
+        }
+
+        return operation;
+    }
+
+    private IReadOnlyDictionary<IMethodSymbol, int>? FromParameter(ISymbol member, CancellationToken cancellationToken)
+    {
+        if (member.DeclaringSyntaxReferences.Any(r => r.GetSyntax(cancellationToken) is VariableDeclaratorSyntax { Initializer: not null } or PropertyDeclarationSyntax { Initializer: not null })
+            || !WrittenOnlyByItsOwnObject(member, cancellationToken))
+        {
+            return null;
+        }
+
+        var parameters = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
+        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+        {
+            foreach (var assignment in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<AssignmentExpressionSyntax>())
+            {
+                if (NameOf(assignment.Left) != member.Name)
+                {
+                    continue;
+                }
+
+#pragma warning disable RS1030 // Once per member, on demand, only the member's own type.
+                var semantic = _compilation.GetSemanticModel(assignment.SyntaxTree);
+#pragma warning restore RS1030
+                if (!SymbolEqualityComparer.Default.Equals(semantic.GetSymbolInfo(assignment.Left, cancellationToken).Symbol?.OriginalDefinition, member))
+                {
+                    continue;
+                }
+
+                var value = assignment.Right;
+                while (value is PostfixUnaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.SuppressNullableWarningExpression } suppressed)
+                {
+                    value = suppressed.Operand;
+                }
+
+                if (value is BinaryExpressionSyntax { RawKind: (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.CoalesceExpression, Right: ThrowExpressionSyntax } coalesce)
+                {
+                    value = coalesce.Left;
+                }
+
+                if (assignment.Kind() != Microsoft.CodeAnalysis.CSharp.SyntaxKind.SimpleAssignmentExpression
+                    || assignment.FirstAncestorOrSelf<ConstructorDeclarationSyntax>() is not { } constructorSyntax
+                    || assignment.Ancestors().Any(a => a is AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax)
+                    || semantic.GetDeclaredSymbol(constructorSyntax, cancellationToken) is not { IsStatic: false } constructor
+                    || semantic.GetSymbolInfo(value, cancellationToken).Symbol is not IParameterSymbol parameter
+                    || !SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, constructor)
+                    || parameters.ContainsKey(constructor.OriginalDefinition))
+                {
+                    return null; // Assigned anything else, anywhere else, or twice.
+                }
+
+                parameters[constructor.OriginalDefinition] = parameter.Ordinal;
+            }
+        }
+
+        return parameters.Count == 0 ? null : parameters;
+    }
+
+    private static string? NameOf(ExpressionSyntax left) => left switch
+    {
+        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
+        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var n } => n.Identifier.ValueText,
+        _ => null,
+    };
 
     /// <summary>Every object creation assigned to the member in source, or null when it is assigned anything else
     /// (or has no source): then how it was made is unknown.</summary>

@@ -23,6 +23,11 @@ internal enum LockPlace
 
     /// <summary>An object created in this method and only used as a receiver since: no other thread can lock it.</summary>
     Fresh,
+
+    /// <summary>The object that made this one, through the member that refers back to it (a buffer's
+    /// <c>Connector</c>, fixed at construction): seen from that owner, through the member holding this object, its
+    /// own object.</summary>
+    Owner,
 }
 
 /// <summary>How the receiver of a call relates to the calling method's own object.</summary>
@@ -39,6 +44,12 @@ internal enum ReceiverRelation
 
     /// <summary>Anything else.</summary>
     Other,
+
+    /// <summary><c>this.Back</c>: the object that made this one (see <see cref="LockPlace.Owner"/>).</summary>
+    Owner,
+
+    /// <summary><c>this.Helper</c>: an object this one made, whose reference back to its maker is <c>this</c>.</summary>
+    Owned,
 }
 
 /// <summary>How an order edge moves through an object structure: within one object, down to an object it links
@@ -90,11 +101,17 @@ internal static class Places
         _ => ReceiverRelation.Other,
     };
 
-    /// <summary>A callee's place seen from its caller; null when the lock cannot be contended (a fresh object's).</summary>
-    public static LockPlace? Through(LockPlace place, ReceiverRelation relation) => (place, relation) switch
+    /// <summary>A callee's place seen from its caller; null when the lock cannot be contended (a fresh object's).
+    /// <paramref name="sameBack"/>: the callee's owner lock goes through the member the call's helper refers back
+    /// with (so, below a call on an owned helper, it is the caller's own).</summary>
+    public static LockPlace? Through(LockPlace place, ReceiverRelation relation, bool sameBack = false) => (place, relation) switch
     {
         (LockPlace.Other, _) => LockPlace.Other,
         (LockPlace.Fresh, _) => null,
+        (LockPlace.Owner, ReceiverRelation.Same) => LockPlace.Owner,
+        (LockPlace.Owner, ReceiverRelation.Owned) when sameBack => LockPlace.Self,
+        (LockPlace.Owner, _) => LockPlace.Other,
+        (LockPlace.Self, ReceiverRelation.Owner) => LockPlace.Owner,
         (_, ReceiverRelation.Same) => place,
         (_, ReceiverRelation.Nested) => LockPlace.Nested,
         (_, ReceiverRelation.Fresh) => null,
