@@ -56,6 +56,12 @@ public class OwnerReferenceTests
         => Assert.Contains(await Cycles(Source("new Buffer(this)", back: "private Connector _connector = null!; public void Rebind(Connector c) { _connector = c; }")), d => d.Id == "LOCK008");
 
     [Fact]
+    public async Task BackReferenceUsedInALocalFunction_IsStillTheOwner()
+        => Assert.DoesNotContain(await Cycles(Source("new Buffer(this)").Replace(
+            "public void Flush() { try { Write(); } catch (Exception e) { throw _connector.Break(e); } }",
+            "public void Flush() { try { Write(); } catch (Exception e) { Throw(e); } void Throw(Exception e) => throw _connector.Break(e); }")), d => d.Id == "LOCK008");
+
+    [Fact]
     public async Task HelperMemberOthersMayStoreInto_MayHoldAnotherConnectorsBuffer_TheCycleStands()
         => Assert.Contains(await Cycles(Source("new Buffer(this)", helper: "internal Buffer? _writeBuffer;")), d => d.Id == "LOCK008");
 

@@ -93,7 +93,9 @@ internal sealed class FactRecorder : IFlowSink
         {
             case IInvocationOperation invocation:
                 Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation),
-                    DispatchOf(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null, invocation.Instance, invocation.TargetMethod.IsStatic)));
+                    DispatchOf(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null, invocation.Instance,
+                        // A local function has no receiver and runs on this body's object, like a static call's places.
+                        invocation.TargetMethod.IsStatic || invocation.TargetMethod.MethodKind == MethodKind.LocalFunction)));
                 break;
             case IPropertyReferenceOperation property:
                 var blocking = _knowledge.Catalog.Blocking(property);
