@@ -60,13 +60,37 @@ internal static class Cycles
 
         var order = graph.Keys.Concat(graph.Values.SelectMany(t => t.Keys)).Distinct().OrderBy(c => c.SortKey, System.StringComparer.Ordinal).ToList();
         var rank = order.Select((c, i) => (c, i)).ToDictionary(p => p.c, p => p.i);
+
+        // Each node's successors in rank order, sorted once (the walk visits a node many times), and its
+        // predecessors, for the distances below.
+        var successors = graph.ToDictionary(p => p.Key, p => p.Value.OrderBy(t => rank[t.Key]).ToList());
+        var predecessors = new Dictionary<LockClass, List<LockClass>>();
+        foreach (var pair in graph)
+        {
+            foreach (var to in pair.Value.Keys)
+            {
+                if (!predecessors.TryGetValue(to, out var from))
+                {
+                    predecessors[to] = from = new List<LockClass>();
+                }
+
+                from.Add(pair.Key);
+            }
+        }
+
         var cycles = new List<List<LockEdge>>();
         var path = new List<LockEdge>();
         var onPath = new HashSet<LockClass>();
+        var toStart = new Dictionary<LockClass, int>();
 
-        // Each cycle is found once, from its lowest-ranked lock, visiting only higher-ranked locks after it.
+        // Each cycle is found once, from its lowest-ranked lock, visiting only higher-ranked locks after it. The
+        // walk enumerates simple paths, which grow exponentially with the graph's density; it is pruned with each
+        // lock's distance back to the start (over higher-ranked locks only): a step after which no cycle of at
+        // most maxLength locks can close is not taken. That prunes only branches that find nothing, so the
+        // cycles, and their order, are those of the unpruned walk.
         foreach (var start in order)
         {
+            DistancesTo(start);
             Walk(start, start);
             if (cycles.Count >= maxCycles)
             {
@@ -76,15 +100,41 @@ internal static class Cycles
 
         return cycles;
 
+        void DistancesTo(LockClass start)
+        {
+            toStart.Clear();
+            toStart[start] = 0;
+            var queue = new Queue<LockClass>();
+            queue.Enqueue(start);
+            while (queue.Count > 0)
+            {
+                var node = queue.Dequeue();
+                int next = toStart[node] + 1;
+                if (next > maxLength || !predecessors.TryGetValue(node, out var from))
+                {
+                    continue;
+                }
+
+                foreach (var previous in from)
+                {
+                    if (rank[previous] > rank[start] && !toStart.ContainsKey(previous))
+                    {
+                        toStart[previous] = next;
+                        queue.Enqueue(previous);
+                    }
+                }
+            }
+        }
+
         void Walk(LockClass start, LockClass node)
         {
-            if (cycles.Count >= maxCycles || !graph.TryGetValue(node, out var targets))
+            if (cycles.Count >= maxCycles || !successors.TryGetValue(node, out var targets))
             {
                 return;
             }
 
             onPath.Add(node);
-            foreach (var pair in targets.OrderBy(p => rank[p.Key]))
+            foreach (var pair in targets)
             {
                 var next = pair.Key;
                 if (ReferenceEquals(next, start))
@@ -97,7 +147,8 @@ internal static class Cycles
                         cycles.Add(cycle);
                     }
                 }
-                else if (rank[next] > rank[start] && !onPath.Contains(next) && path.Count + 1 < maxLength)
+                else if (rank[next] > rank[start] && !onPath.Contains(next) && path.Count + 1 < maxLength
+                         && toStart.TryGetValue(next, out int back) && path.Count + 1 + back <= maxLength)
                 {
                     path.Add(pair.Value);
                     Walk(start, next);
