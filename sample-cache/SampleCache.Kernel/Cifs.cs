@@ -8,10 +8,10 @@ namespace SampleCache.Kernel;
 public static class CifsGlobals
 {
     /// <summary><c>cifs_tcp_ses_lock</c>: protects the list of server connections (lock table row 10).</summary>
-    public static readonly Spinlock TcpSesLock = new("cifs_tcp_ses_lock");
+    public static readonly Spinlock TcpSesLock = new(LockClass.Of("cifs_tcp_ses_lock"));
 
     /// <summary><c>GlobalMid_Lock</c> (lock table row 11).</summary>
-    public static readonly Spinlock GlobalMidLock = new("GlobalMid_Lock");
+    public static readonly Spinlock GlobalMidLock = new(LockClass.Of("GlobalMid_Lock"));
 }
 
 /// <summary>
@@ -67,11 +67,11 @@ public sealed class CifsModule : IDisposable
 /// <summary>A connection to a server (<c>struct TCP_Server_Info</c>).</summary>
 public sealed class TcpServerInfo
 {
-    public readonly KMutex ReconnectMutex = new("TCP_Server_Info->reconnect_mutex");
-    public readonly KMutex SrvMutex = new("TCP_Server_Info->srv_mutex");
-    public readonly Spinlock SrvLock = new("TCP_Server_Info->srv_lock");
-    public readonly Spinlock MidLock = new("TCP_Server_Info->mid_lock");
-    public readonly Spinlock ReqLock = new("TCP_Server_Info->req_lock");
+    public readonly KMutex ReconnectMutex = new(LockClass.Of("TCP_Server_Info->reconnect_mutex"));
+    public readonly KMutex SrvMutex = new(LockClass.Of("TCP_Server_Info->srv_mutex"));
+    public readonly Spinlock SrvLock = new(LockClass.Of("TCP_Server_Info->srv_lock"));
+    public readonly Spinlock MidLock = new(LockClass.Of("TCP_Server_Info->mid_lock"));
+    public readonly Spinlock ReqLock = new(LockClass.Of("TCP_Server_Info->req_lock"));
 
     public TcpServerInfo(SmbServer remote)
     {
@@ -91,10 +91,10 @@ public sealed class TcpServerInfo
 /// <summary>An SMB session (<c>struct cifs_ses</c>).</summary>
 public sealed class CifsSes
 {
-    public readonly KMutex SessionMutex = new("cifs_ses->session_mutex");
-    public readonly Spinlock SesLock = new("cifs_ses->ses_lock");
-    public readonly Spinlock IfaceLock = new("cifs_ses->iface_lock");
-    public readonly Spinlock ChanLock = new("cifs_ses->chan_lock");
+    public readonly KMutex SessionMutex = new(LockClass.Of("cifs_ses->session_mutex"));
+    public readonly Spinlock SesLock = new(LockClass.Of("cifs_ses->ses_lock"));
+    public readonly Spinlock IfaceLock = new(LockClass.Of("cifs_ses->iface_lock"));
+    public readonly Spinlock ChanLock = new(LockClass.Of("cifs_ses->chan_lock"));
 
     public CifsSes(TcpServerInfo server)
     {
@@ -109,9 +109,9 @@ public sealed class CifsTcon
 {
     private static int s_nextId;
 
-    public readonly Spinlock OpenFileLock = new("cifs_tcon->open_file_lock");
-    public readonly Spinlock StatLock = new("cifs_tcon->stat_lock");
-    public readonly Spinlock TcLock = new("cifs_tcon->tc_lock");
+    public readonly Spinlock OpenFileLock = new(LockClass.Of("cifs_tcon->open_file_lock"));
+    public readonly Spinlock StatLock = new(LockClass.Of("cifs_tcon->stat_lock"));
+    public readonly Spinlock TcLock = new(LockClass.Of("cifs_tcon->tc_lock"));
 
     /// <summary>The tcon's reference count; belongs under <see cref="TcLock"/>. Starts at one (the mount's).</summary>
     public int TcCount = 1;
@@ -154,7 +154,7 @@ public sealed class CifsTcon
 /// <summary>A mounted superblock (<c>struct cifs_sb_info</c>).</summary>
 public sealed class CifsSbInfo
 {
-    public readonly Spinlock TlinkTreeLock = new("cifs_sb_info->tlink_tree_lock");
+    public readonly Spinlock TlinkTreeLock = new(LockClass.Of("cifs_sb_info->tlink_tree_lock"));
 
     /// <summary>The tree connections of this mount; guarded by <see cref="TlinkTreeLock"/>.</summary>
     public readonly List<CifsTcon> TlinkTree = new();

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
@@ -10,11 +11,20 @@ namespace SampleCache.Kernel;
 public sealed class AtomicSleepViolation
 {
     public AtomicSleepViolation(string caller, IReadOnlyList<string> heldLocks, int threadId, string stack)
+        : this(caller, heldLocks, threadId, stack, acquiringLock: null, heldLockSites: Array.Empty<HeldLockInfo>())
+    {
+    }
+
+    public AtomicSleepViolation(
+        string caller, IReadOnlyList<string> heldLocks, int threadId, string stack, string? acquiringLock,
+        IReadOnlyList<HeldLockInfo> heldLockSites)
     {
         Caller = caller;
         HeldLocks = heldLocks;
         ThreadId = threadId;
         Stack = stack;
+        AcquiringLock = acquiringLock;
+        HeldLockSites = heldLockSites;
     }
 
     /// <summary>The member that announced it may sleep (for example <c>Put</c> for a dentry put).</summary>
@@ -25,11 +35,25 @@ public sealed class AtomicSleepViolation
 
     public int ThreadId { get; }
 
+    /// <summary>With the <see cref="LockValidator"/> on, also with files and lines.</summary>
     public string Stack { get; }
 
-    public override string ToString() =>
-        $"BUG: sleeping function called from invalid context at {Caller}; atomic depth {HeldLocks.Count} " +
-        $"(holding {string.Join(", ", HeldLocks)}) on thread {ThreadId}{Environment.NewLine}{Stack}";
+    /// <summary>When the sleep is the acquisition of a <see cref="KMutex"/>: that mutex's name.</summary>
+    public string? AcquiringLock { get; }
+
+    /// <summary>
+    /// With the <see cref="LockValidator"/> on: the classed locks the thread held and where each was taken
+    /// (empty when the validator is off).
+    /// </summary>
+    public IReadOnlyList<HeldLockInfo> HeldLockSites { get; }
+
+    public override string ToString()
+    {
+        string what = AcquiringLock is null ? Caller : $"{Caller} (acquiring mutex {AcquiringLock})";
+        string sites = string.Concat(HeldLockSites.Select((h, i) => $"{Environment.NewLine}  #{i}: {h}"));
+        return $"BUG: sleeping function called from invalid context at {what}; atomic depth {HeldLocks.Count} " +
+            $"(holding {string.Join(", ", HeldLocks)}) on thread {ThreadId}{sites}{Environment.NewLine}{Stack}";
+    }
 }
 
 /// <summary>
@@ -97,18 +121,38 @@ public static class Kernel
     /// Announces that the caller may sleep. When the current thread holds any spinlock, records an
     /// <see cref="AtomicSleepViolation"/> (and carries on, so buggy code can still be exercised).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void MightSleep([CallerMemberName] string caller = "")
     {
-        if (Spinlock.HeldByCurrentThread == 0)
+        if (Spinlock.HeldByCurrentThread != 0)
         {
-            return;
+            RecordAtomicSleep(caller, acquiringLock: null);
         }
+    }
 
+    /// <summary><see cref="MightSleep"/> for the acquisition of a sleeping lock, which the report names.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    internal static void MightSleepAcquiring(KMutex mutex, [CallerMemberName] string caller = "")
+    {
+        if (Spinlock.HeldByCurrentThread != 0)
+        {
+            RecordAtomicSleep(caller, mutex.Name);
+        }
+    }
+
+    // Skips itself and the MightSleep variant that called it. With the lock validator on, the report also
+    // says where each held lock was taken and its stack has files and lines, as lockdep's splats do.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void RecordAtomicSleep(string caller, string? acquiringLock)
+    {
+        bool detailed = LockValidator.IsEnabled;
         var violation = new AtomicSleepViolation(
             caller,
             Spinlock.HeldNamesForCurrentThread,
             Environment.CurrentManagedThreadId,
-            new StackTrace(1, false).ToString());
+            new StackTrace(2, detailed).ToString(),
+            acquiringLock,
+            detailed ? LockValidator.HeldByCurrentThread() : Array.Empty<HeldLockInfo>());
         lock (s_gate)
         {
             s_violations.Add(violation);

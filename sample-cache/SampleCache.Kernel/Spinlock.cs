@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace SampleCache.Kernel;
@@ -7,7 +8,8 @@ namespace SampleCache.Kernel;
 /// <summary>
 /// A real, non-reentrant busy-waiting lock in the style of the kernel's <c>spinlock_t</c>.
 /// Holding one puts the thread in "atomic context": <see cref="Kernel.MightSleep"/> reports any
-/// attempt to sleep while <see cref="HeldByCurrentThread"/> is non-zero.
+/// attempt to sleep while <see cref="HeldByCurrentThread"/> is non-zero. A spinlock initialised with
+/// a <see cref="LockClass"/> is also checked by the <see cref="LockValidator"/> when it is enabled.
 /// </summary>
 public sealed class Spinlock
 {
@@ -20,13 +22,27 @@ public sealed class Spinlock
 
     private int _owner; // managed thread id of the holder, 0 when free
 
+    /// <summary>A spinlock outside any lock class: the validator does not see it.</summary>
     public Spinlock(string name = "spinlock")
     {
         Name = name;
     }
 
+    /// <summary>
+    /// <c>spin_lock_init</c> with a class key: the lock belongs to <paramref name="lockClass"/> (a row of
+    /// <c>lockorder.json</c>) and is named after it.
+    /// </summary>
+    public Spinlock(LockClass lockClass)
+    {
+        Class = lockClass ?? throw new ArgumentNullException(nameof(lockClass));
+        Name = lockClass.Name;
+    }
+
     /// <summary>A label used in diagnostics (for example <c>cfid_list_lock</c>).</summary>
     public string Name { get; }
+
+    /// <summary>The lock class the validator checks this lock as, if it was given one.</summary>
+    public LockClass? Class { get; }
 
     /// <summary>The number of spinlocks the calling thread holds: its atomic context depth.</summary>
     public static int HeldByCurrentThread => t_depth;
@@ -58,9 +74,14 @@ public sealed class Spinlock
     /// <summary>True when some thread holds the lock.</summary>
     public bool IsLocked => Volatile.Read(ref _owner) != 0;
 
-    public void Lock()
+    /// <summary>
+    /// <c>spin_lock</c>. The caller's member, file and line are recorded by the validator as the place the
+    /// lock was taken (lockdep's acquire ip); callers never pass them.
+    /// </summary>
+    public void Lock([CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         int me = Environment.CurrentManagedThreadId;
+        LockValidator.WillAcquire(this, Class, spins: true, caller, file, line);
         if (Volatile.Read(ref _owner) == me)
         {
             // A second acquisition by the holder would spin forever: report it as the kernel's
@@ -80,9 +101,11 @@ public sealed class Spinlock
         }
 
         Enter();
+        LockValidator.Acquired(this, Class, spins: true, byTryLock: false, caller, file, line);
     }
 
-    public bool TryLock()
+    /// <summary><c>spin_trylock</c>: never waits, so it adds no dependency, but the lock counts as held.</summary>
+    public bool TryLock([CallerMemberName] string caller = "", [CallerFilePath] string file = "", [CallerLineNumber] int line = 0)
     {
         int me = Environment.CurrentManagedThreadId;
         if (Interlocked.CompareExchange(ref _owner, me, 0) != 0)
@@ -91,6 +114,7 @@ public sealed class Spinlock
         }
 
         Enter();
+        LockValidator.Acquired(this, Class, spins: true, byTryLock: true, caller, file, line);
         return true;
     }
 
@@ -105,6 +129,7 @@ public sealed class Spinlock
 
         t_depth--;
         t_held?.Remove(this);
+        LockValidator.Released(this);
         Volatile.Write(ref _owner, 0);
     }
 

@@ -25,7 +25,7 @@ public sealed class CachedDirents
 public sealed class CachedFid
 {
     /// <summary>Guards the handle, the dentry and the cached data of this entry (row 25).</summary>
-    public readonly Spinlock FidLock = new("cached_fid->fid_lock");
+    public readonly Spinlock FidLock = new(LockClass.Of("cached_fid->fid_lock"));
 
     public readonly Kref<CachedFid> Refcount;
 
@@ -110,7 +110,7 @@ public sealed class CachedFid
 public sealed class CachedFids
 {
     /// <summary>Guards <see cref="Entries"/>, <see cref="NumEntries"/>, <see cref="Dying"/> and the list state of each entry (row 24).</summary>
-    public readonly Spinlock CfidListLock = new("cached_fids->cfid_list_lock");
+    public readonly Spinlock CfidListLock = new(LockClass.Of("cached_fids->cfid_list_lock"));
 
     /// <summary>Entries with a lease, most recent first. Under <see cref="CfidListLock"/>.</summary>
     public readonly List<CachedFid> Entries = new();

@@ -20,10 +20,10 @@ public sealed class CachedDirents
 public sealed class CachedFid
 {
     /// <summary>"Anything in cached_fid not protected by another lock" (row 25, patch 4/5).</summary>
-    public readonly Spinlock FidLock = new("cached_fid->fid_lock");
+    public readonly Spinlock FidLock = new(LockClass.Of("cached_fid->fid_lock"));
 
     /// <summary>Serialises opening and releasing the entry (patch 3/5; row 7).</summary>
-    public readonly KMutex CfidMutex = new("cached_fid->cfid_mutex");
+    public readonly KMutex CfidMutex = new(LockClass.Of("cached_fid->cfid_mutex"));
 
     public readonly Kref<CachedFid> Refcount;
 
@@ -99,7 +99,7 @@ public sealed class CachedFid
 public sealed class CachedFids
 {
     /// <summary>Guards the entry list and its count (row 24).</summary>
-    public readonly Spinlock CfidListLock = new("cached_fids->cfid_list_lock");
+    public readonly Spinlock CfidListLock = new(LockClass.Of("cached_fids->cfid_list_lock"));
 
     public readonly List<CachedFid> Entries = new();
 

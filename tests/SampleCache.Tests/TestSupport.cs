@@ -2,6 +2,7 @@ namespace SampleCache.Tests;
 
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Threading;
 using SampleCache.Kernel;
@@ -181,5 +182,22 @@ internal static class Guard
     {
         Assert.Empty(Kernel.Oopses);
         Assert.Empty(Kernel.AtomicSleepViolations.Select(v => v.ToString()));
+    }
+}
+
+internal static class Repo
+{
+    /// <summary>A file of the repository, found from the test's base directory (the folder with LockOrder.sln).</summary>
+    public static string File(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (System.IO.File.Exists(Path.Combine(dir.FullName, "LockOrder.sln")))
+            {
+                return Path.Combine(dir.FullName, relative);
+            }
+        }
+
+        throw new InvalidOperationException("repository root not found from " + AppContext.BaseDirectory);
     }
 }
