@@ -58,7 +58,28 @@ public sealed class ReferenceStressTest
     }
 
     [Fact]
-    public void StressMixedOperationsOnTheReferenceCache()
+    public void StressMixedOperationsOnTheReferenceCache() => Run();
+
+    /// <summary>
+    /// The same run with the run-time lock validator on, against the repository's lockorder.json: the
+    /// reference takes its locks only in the table's order, so no violation at all.
+    /// </summary>
+    [Fact]
+    public void StressMixedOperationsOnTheReferenceCacheUnderTheLockValidator()
+    {
+        using (LockValidator.Enable(Repo.File("lockorder.json")))
+        {
+            Run();
+        }
+
+        var dependencies = LockValidator.Dependencies;
+        _output.WriteLine($"lock validator: {dependencies.Count} dependencies observed: " +
+            string.Join(", ", dependencies.Select(d => $"{d.From} -> {d.To}").Order(StringComparer.Ordinal)));
+        Assert.Empty(LockValidator.Violations.Select(v => v.ToString()));
+        Assert.Contains(dependencies, d => d.From == "cached_fids->cfid_list_lock" && d.To == "cached_fid->fid_lock");
+    }
+
+    private void Run()
     {
         using var rm = new RefMount(dirCacheTimeout: 10, dirs: TopDirs.Concat(SubDirs));
         var server = rm.Server;
