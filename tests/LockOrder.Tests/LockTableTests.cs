@@ -67,7 +67,25 @@ public class LockTableTests
     [Fact]
     public Task L101_UnknownLockField()
         => V.WithTable(Code, "{ \"locks\": [\n  { \"name\": \"a\", \"kind\": \"mutex\", \"protect\": [] }\n] }",
-            Warn("LOCK101", 2, 35, 2, 44, "unknown field 'protect' in row 1; known fields are 'name', 'kind', 'symbol', 'protects', 'init', 'note', 'nestable'"));
+            Warn("LOCK101", 2, 35, 2, 44, "unknown field 'protect' in row 1; known fields are 'name', 'kind', 'symbol', 'protects', 'init', 'note', 'nestable', 'header'"));
+
+    [Fact]
+    public Task L101_HeaderNotAnObject_AndUnknownOrWrongFieldsInIt()
+        => V.WithTable(Code, "{ \"locks\": [\n  { \"name\": \"a\", \"kind\": \"mutex\", \"header\": \"text\" },\n  { \"name\": \"b\", \"kind\": \"mutex\", \"header\": { \"protect\": \"x\", \"init\": 1 } }\n] }",
+            Warn("LOCK101", 2, 45, 2, 51, "'header' must be an object with the header's 'protects' and 'init' text, not a string"),
+            Warn("LOCK101", 3, 47, 3, 56, "unknown field 'protect' in the header of row 2; known fields are 'protects', 'init'"),
+            Warn("LOCK101", 3, 71, 3, 72, "'init' must be a string, not a number"));
+
+    [Fact]
+    public void Header_IsReadWithTheRow()
+    {
+        var table = LockTableLoader.Load("{ \"locks\": [ { \"name\": \"a\", \"kind\": \"mutex\", \"header\": { \"protects\": \"a->list\", \"init\": \"\" } }, { \"name\": \"b\", \"kind\": \"mutex\" } ] }");
+
+        Assert.Empty(table.Problems);
+        Assert.Equal("a->list", table.Locks[0].Header?.Protects);
+        Assert.Equal("", table.Locks[0].Header?.Init);
+        Assert.Null(table.Locks[1].Header);
+    }
 
     [Fact]
     public Task L101_UnknownKind()
@@ -133,7 +151,7 @@ public class LockTableTests
             {
               "$schema": "./lockorder.schema.json",
               /* one row */
-              "locks": [ { "name": "gate", "kind": "mutex", "symbol": "App.Cache.Gate", "protects": [ "App.Cache.Gate" ], "init": "App.Cache.Work", "note": "n", "nestable": false } ],
+              "locks": [ { "name": "gate", "kind": "mutex", "symbol": "App.Cache.Gate", "protects": [ "App.Cache.Gate" ], "init": "App.Cache.Work", "note": "n", "nestable": false, "header": { "protects": "the cache", "init": "cache_init" } } ],
               "primitives": [],
               "blocking": [ "App.Cache.Work" ]
             }
@@ -181,6 +199,11 @@ public class LockTableTests
         // The table's own vacuous edges: every sleeping lock listed below a spinlock (rows 1-3 sit above the mutexes).
         Assert.Equal(new[] { 4, 5, 6, 7, 19, 22, 26 }, table.Problems.Where(p => p.Rule.Id == "LOCK104").Select(p => (int)p.Args[1]));
         Assert.Empty(table.Problems.Where(p => p.Rule.Id != "LOCK104"));
+
+        // Every row carries the kernel header's own columns (lockorder import's 'header').
+        Assert.All(table.Locks, l => Assert.NotNull(l.Header?.Protects));
+        Assert.Equal("->count, ->invalidHandle, ->oplock_break_cancelled", table.Locks[26].Header!.Protects);
+        Assert.Equal("cifs_new_fileinfo, initiate_cifs_search", table.Locks[26].Header!.Init);
     }
 
     internal static string RepoFile(string relative)

@@ -53,6 +53,19 @@ internal readonly struct Located
     public TextSpan Span { get; }
 }
 
+/// <summary>A row's "header" object: the C header's own protects and init columns, verbatim.</summary>
+internal sealed class HeaderText
+{
+    public HeaderText(string? protects, string? init)
+    {
+        Protects = protects;
+        Init = init;
+    }
+
+    public string? Protects { get; }
+    public string? Init { get; }
+}
+
 /// <summary>One row of the table.</summary>
 internal sealed class LockDecl
 {
@@ -75,6 +88,9 @@ internal sealed class LockDecl
     public ImmutableArray<Located> Init { get; init; } = ImmutableArray<Located>.Empty;
     public string? Note { get; init; }
     public bool Nestable { get; init; }
+
+    /// <summary>The row's columns in the C header it was imported from (text, not symbols), if the table has them.</summary>
+    public HeaderText? Header { get; init; }
 
     /// <summary>Where the row's object stands in lockorder.json (for fixes that edit the table).</summary>
     public TextSpan RowSpan { get; init; }

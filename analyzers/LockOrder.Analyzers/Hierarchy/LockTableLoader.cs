@@ -15,7 +15,8 @@ internal static class LockTableLoader
     public const string FileName = "lockorder.json";
 
     private static readonly string[] TopLevelFields = { "$schema", "locks", "primitives", "blocking", "invokes", "frees" };
-    private static readonly string[] LockFields = { "name", "kind", "symbol", "protects", "init", "note", "nestable" };
+    private static readonly string[] LockFields = { "name", "kind", "symbol", "protects", "init", "note", "nestable", "header" };
+    private static readonly string[] HeaderFields = { "protects", "init" };
     private static readonly string[] PrimitiveFields = { "type", "kind", "acquire", "release", "tryAcquire", "reentrant" };
 
     public static LockTable Load(string text)
@@ -120,6 +121,7 @@ internal static class LockTableLoader
                 Init = f.TryGetValue("init", out var ini) ? ReadStrings(ini, "a fully qualified method name", problems, allowSingle: true) : ImmutableArray<Located>.Empty,
                 Note = f.TryGetValue("note", out var n) ? OptionalString(n, problems) : null,
                 Nestable = f.TryGetValue("nestable", out var nest) && OptionalBool(nest, problems),
+                Header = f.TryGetValue("header", out var h) ? ReadHeader(h, $"row {row}", problems) : null,
             });
         }
 
@@ -276,6 +278,21 @@ internal static class LockTableLoader
         }
 
         return result.ToImmutable();
+    }
+
+    /// <summary>A row's "header": the C header's own columns for the lock, as text (lockorder import writes them).</summary>
+    private static HeaderText? ReadHeader(JsonProperty prop, string where, ImmutableArray<TableProblem>.Builder problems)
+    {
+        if (prop.Value.Kind != JsonKind.Object)
+        {
+            problems.Add(WrongType(prop, "an object with the header's 'protects' and 'init' text"));
+            return null;
+        }
+
+        var f = Fields(prop.Value, HeaderFields, $"the header of {where}", problems);
+        return new HeaderText(
+            f.TryGetValue("protects", out var p) ? OptionalString(p, problems) : null,
+            f.TryGetValue("init", out var i) ? OptionalString(i, problems) : null);
     }
 
     private static string? OptionalString(JsonProperty prop, ImmutableArray<TableProblem>.Builder problems)
