@@ -202,9 +202,12 @@ internal sealed class LockModel
         }
         catch (OperationCanceledException)
         {
-            // Do not cache a cancelled computation: the next request computes again.
+            // Do not cache a cancelled computation: the next request computes again. The computation ran with the
+            // token of the rule that asked first; a rule whose own request is not cancelled, waiting on it,
+            // computes again rather than report another request's cancellation as its own (an AD0001).
             ((ICollection<KeyValuePair<IMethodSymbol, Lazy<MethodFacts>>>)_facts).Remove(new KeyValuePair<IMethodSymbol, Lazy<MethodFacts>>(key, lazy));
-            throw;
+            cancellationToken.ThrowIfCancellationRequested();
+            return GetFacts(owner, root, cancellationToken);
         }
     }
 
