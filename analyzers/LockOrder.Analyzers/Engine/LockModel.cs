@@ -279,7 +279,9 @@ internal sealed class LockModel
 
     private IOperation? FindRoot(ISymbol owner, CancellationToken cancellationToken)
     {
-        var reference = owner.DeclaringSyntaxReferences.FirstOrDefault();
+        // A method of another source project (a workspace's compilation references it as a compilation, not as
+        // metadata) has syntax, but not in this compilation: like a method from metadata, it has no body here.
+        var reference = owner.DeclaringSyntaxReferences.FirstOrDefault(r => Compilation.ContainsSyntaxTree(r.SyntaxTree));
         if (reference is null)
         {
             return null;

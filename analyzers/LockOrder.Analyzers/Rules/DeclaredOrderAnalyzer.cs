@@ -5,7 +5,6 @@ using LockOrder.Engine;
 using LockOrder.Engine.Flow;
 using LockOrder.Engine.Model;
 using LockOrder.Engine.Queries;
-using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -29,9 +28,7 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
         var reported = new HashSet<(IOperation, LockClass, LockClass)>();
         foreach (var edge in OrderEdges.Of(model, body, cancellationToken))
         {
-            if (edge.Taken.Decl is { } taken && edge.Held.Class.Decl is { } holding && holding.Row > taken.Row
-                && !(edge.Held.Class.IsSpinlock && edge.Taken.Kind.MaySleep() && edge.MayWait)
-                && reported.Add((edge.Site, edge.Taken, edge.Held.Class)))
+            if (edge.OutOfOrder is var (taken, holding) && reported.Add((edge.Site, edge.Taken, edge.Held.Class)))
             {
                 report(Messages.OutOfOrder(OperationLocations.Of(edge.Site), taken, edge.Held, holding, edge.Chain));
             }

@@ -24,7 +24,7 @@ public sealed class LockCycleAnalyzer : LockRuleAnalyzer
     {
     }
 
-    private protected override bool IsEnabled(LockModel model) => model.HasTable || !model.Options.CyclesNeedTable;
+    private protected override bool IsEnabled(LockModel model) => Cycles.Enabled(model);
 
     private protected override CompilationRun Start(LockModel model) => new Run(model);
 
@@ -67,14 +67,9 @@ public sealed class LockCycleAnalyzer : LockRuleAnalyzer
 
         public override void End(Action<Diagnostic> report, CancellationToken cancellationToken)
         {
-            foreach (var cycle in Cycles.Find(_edges))
+            foreach (var cycle in Cycles.Reported(_model, _edges))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_model.HasTable && cycle.All(e => e.From.Decl is not null && e.To.Decl is not null))
-                {
-                    continue;
-                }
-
                 report(Messages.OrderCycle(cycle, FirstInSource(cycle)));
             }
         }

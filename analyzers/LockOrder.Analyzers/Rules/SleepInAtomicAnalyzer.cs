@@ -26,21 +26,15 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        foreach (var blocking in BlockingCalls.Of(model, body, Spinlocks, (summary, held) => summary.SleepsUnder(held), cancellationToken))
+        foreach (var blocking in BlockingCalls.UnderSpinlock(model, body, cancellationToken))
         {
             report(Messages.SleepInAtomic(OperationLocations.Of(blocking.Site), blocking.What, blocking.Held, blocking.Chain));
         }
 
-        foreach (var acquisition in body.Acquisitions)
+        foreach (var (acquisition, spin) in BlockingCalls.SleepingLocksUnderSpinlock(body))
         {
             var taken = acquisition.Lock.Class;
-            if (acquisition.Event.MayWait && taken.Kind.MaySleep() && Spinlocks(acquisition.HeldBefore).FirstOrDefault() is { } spin)
-            {
-                report(Messages.SleepInAtomic(OperationLocations.Of(acquisition.Operation), $"acquiring {taken.Kind.Name()} {taken.Display}", spin, Chain.Empty));
-            }
+            report(Messages.SleepInAtomic(OperationLocations.Of(acquisition.Operation), $"acquiring {taken.Kind.Name()} {taken.Display}", spin, Chain.Empty));
         }
     }
-
-    /// <summary>The spinlocks held, innermost first.</summary>
-    private static System.Collections.Generic.IEnumerable<HeldLock> Spinlocks(ImmutableArray<HeldLock> held) => held.Reverse().Where(h => h.Class.IsSpinlock);
 }

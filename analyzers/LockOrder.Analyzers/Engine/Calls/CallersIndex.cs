@@ -169,7 +169,8 @@ internal sealed class CallersIndex
             yield break;
         }
 
-        foreach (var reference in visibleIn.DeclaringSyntaxReferences)
+        // Only this compilation's declarations: another source project's have no semantic model here.
+        foreach (var reference in visibleIn.DeclaringSyntaxReferences.Where(r => _model.Compilation.ContainsSyntaxTree(r.SyntaxTree)))
         {
             yield return (reference.SyntaxTree, reference.GetSyntax(cancellationToken).Span);
         }

@@ -93,7 +93,7 @@ internal sealed class Constructions
             return false;
         }
 
-        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+        foreach (var reference in InCompilation(member.ContainingType))
         {
             foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
             {
@@ -149,7 +149,7 @@ internal sealed class Constructions
         }
 
         var parameters = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+        foreach (var reference in InCompilation(member.ContainingType))
         {
             foreach (var assignment in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<AssignmentExpressionSyntax>())
             {
@@ -218,10 +218,15 @@ internal sealed class Constructions
     public static bool HasArgument(IObjectCreationOperation creation, string parameter)
         => creation.Arguments.Any(a => a.Parameter?.Name == parameter && a.ArgumentKind != ArgumentKind.DefaultValue);
 
+    /// <summary>The declarations of a symbol in this compilation: a type of another source project a workspace
+    /// references as a compilation has syntax, but no semantic model here.</summary>
+    private IEnumerable<SyntaxReference> InCompilation(ISymbol symbol)
+        => symbol.DeclaringSyntaxReferences.Where(r => _compilation.ContainsSyntaxTree(r.SyntaxTree));
+
     private IReadOnlyList<IObjectCreationOperation>? Find(ISymbol member, CancellationToken cancellationToken)
     {
         var values = new List<SyntaxNode>();
-        foreach (var reference in member.DeclaringSyntaxReferences)
+        foreach (var reference in InCompilation(member))
         {
             switch (reference.GetSyntax(cancellationToken))
             {
@@ -234,7 +239,7 @@ internal sealed class Constructions
             }
         }
 
-        foreach (var reference in member.ContainingType.DeclaringSyntaxReferences)
+        foreach (var reference in InCompilation(member.ContainingType))
         {
             foreach (var assignment in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<AssignmentExpressionSyntax>())
             {

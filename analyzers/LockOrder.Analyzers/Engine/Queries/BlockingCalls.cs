@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using LockOrder.Engine.Calls;
 using LockOrder.Engine.Flow;
 using LockOrder.Engine.Model;
+using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 
 namespace LockOrder.Engine.Queries;
@@ -21,6 +23,27 @@ internal sealed record BlockingCall(IOperation Site, string What, HeldLock Held,
 /// </summary>
 internal static class BlockingCalls
 {
+    /// <summary>LOCK002's blocking calls: a call that may sleep, itself or below it, while a spinlock is held (the
+    /// innermost spinlock that is still held where it sleeps).</summary>
+    public static IEnumerable<BlockingCall> UnderSpinlock(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+        => Of(model, body, Spinlocks, (summary, held) => summary.SleepsUnder(held), cancellationToken);
+
+    /// <summary>LOCK002's acquisitions: a sleeping lock that may wait, acquired in the body while a spinlock is
+    /// held, with the innermost such spinlock.</summary>
+    public static IEnumerable<(AcquireFact Acquisition, HeldLock Spinlock)> SleepingLocksUnderSpinlock(BodyFacts body)
+    {
+        foreach (var acquisition in body.Acquisitions)
+        {
+            if (acquisition.Event.MayWait && acquisition.Lock.Class.Kind.MaySleep() && Spinlocks(acquisition.HeldBefore).FirstOrDefault() is { } spin)
+            {
+                yield return (acquisition, spin);
+            }
+        }
+    }
+
+    /// <summary>The spinlocks held, innermost first.</summary>
+    public static IEnumerable<HeldLock> Spinlocks(ImmutableArray<HeldLock> held) => held.Reverse().Where(h => h.Class.IsSpinlock);
+
     /// <param name="candidates">The held locks that matter, in the order to try them (innermost first).</param>
     /// <param name="witness">The path to the blocking call in a callee's summary, while the caller still holds a class.</param>
     public static IEnumerable<BlockingCall> Of(LockModel model, BodyFacts body, Func<ImmutableArray<HeldLock>, IEnumerable<HeldLock>> candidates,

@@ -28,6 +28,15 @@ internal sealed record LockEdge(LockClass From, LockClass To, Location Site, Loc
 /// </summary>
 internal static class Cycles
 {
+    /// <summary>Whether LOCK008 looks for cycles in this compilation: with a table, or without one unless the
+    /// options ask for a table.</summary>
+    public static bool Enabled(LockModel model) => model.HasTable || !model.Options.CyclesNeedTable;
+
+    /// <summary>The cycles LOCK008 reports: those <see cref="Find"/> finds, less those whose locks the table all
+    /// orders (LOCK001 reports those, edge by edge).</summary>
+    public static IEnumerable<List<LockEdge>> Reported(LockModel model, IEnumerable<LockEdge> edges)
+        => Find(edges).Where(cycle => !(model.HasTable && cycle.All(e => e.From.Decl is not null && e.To.Decl is not null)));
+
     /// <summary>Elementary cycles (each once, rotated to start at its smallest lock), at most
     /// <paramref name="maxLength"/> locks long and <paramref name="maxCycles"/> in all.</summary>
     public static List<List<LockEdge>> Find(IEnumerable<LockEdge> edges, int maxLength = 6, int maxCycles = 200)

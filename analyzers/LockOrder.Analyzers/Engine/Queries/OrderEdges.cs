@@ -5,6 +5,7 @@ using System.Threading;
 using LockOrder.Engine.Calls;
 using LockOrder.Engine.Flow;
 using LockOrder.Engine.Model;
+using LockOrder.Hierarchy;
 
 namespace LockOrder.Engine.Queries;
 
@@ -27,6 +28,15 @@ internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? Tak
     public bool OrderedAfterHeld { get; init; }
 
     public bool SameClass => ReferenceEquals(Held.Class, Taken);
+
+    /// <summary>A sleeping lock that may wait, taken while a spinlock is held: a sleep in atomic context (LOCK002's),
+    /// whatever the table says of the two rows.</summary>
+    public bool SleepsUnderSpinlock => Held.Class.IsSpinlock && Taken.Kind.MaySleep() && MayWait;
+
+    /// <summary>The table orders the taken lock above the held one (LOCK001): both rows, or null when the edge is in
+    /// the table's order, either lock is unlisted, or the edge is a sleep under a spinlock instead.</summary>
+    public (LockDecl Taken, LockDecl Held)? OutOfOrder
+        => Taken.Decl is { } taken && Held.Class.Decl is { } held && held.Row > taken.Row && !SleepsUnderSpinlock ? (taken, held) : null;
 }
 
 /// <summary>A call made while a lock is held, a method it runs, and that method's summary.</summary>
