@@ -9,6 +9,7 @@ internal static class Program
     public static RootCommand CreateRoot() => new("lockorder: tools for LockOrder's lock hierarchy, lockorder.json")
     {
         ImportCommand.Create(),
+        GraphCommand.Create(),
     };
 
     public static int Main(string[] args) => CreateRoot().Parse(args).Invoke();
