@@ -109,6 +109,30 @@ public class GraphTests
         Assert.Contains("via C.Inner -> acquiring 'a_lock' (row 1)", edge.Describe(graph), System.StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AnotherSourceProjectReferencedAsACompilation_HasNoBodyHere_AndDoesNotThrow()
+    {
+        // A workspace (the IDE, MSBuildWorkspace) references another project of the solution as a compilation: its
+        // methods have syntax in another compilation, which the engine must not ask this compilation to bind.
+        var library = InMemory.Compile("""
+            public class Lib
+            {
+                public static readonly object A = new object();
+                public static void TakeA() { lock (A) { } }
+            }
+            """, "/lib/Lib.cs");
+        var graph = InMemory.Graph(InMemory.Compile("""
+            class C
+            {
+                public static readonly object B = new object();
+                public void Outer() { lock (B) { Lib.TakeA(); } }
+            }
+            """, "/src/Code.cs", library.ToMetadataReference()));
+
+        Assert.Equal(new[] { "C.B" }, graph.Nodes.Select(n => n.Name));
+        Assert.Empty(graph.Edges);
+    }
+
     /// <summary>A graph with every kind of edge: declared, ordinary, forbidden, cycle (through an unlisted lock) and sleep.</summary>
     internal static LockGraph EveryKind() => InMemory.Graph("""
         using System.Threading;

@@ -22,11 +22,15 @@ internal static class InMemory
         .Split(Path.PathSeparator).Where(p => Path.GetFileName(p).StartsWith("System", StringComparison.Ordinal) || Path.GetFileName(p) == "netstandard.dll")
         .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
 
-    public static LockGraph Graph(string source, string? table = null)
-    {
-        var compilation = CSharpCompilation.Create("T" + Guid.NewGuid().ToString("N"),
-            new[] { CSharpSyntaxTree.ParseText(source, path: "/src/Code.cs") }, Framework,
+    public static CSharpCompilation Compile(string source, string path = "/src/Code.cs", params MetadataReference[] references)
+        => CSharpCompilation.Create("T" + Guid.NewGuid().ToString("N"),
+            new[] { CSharpSyntaxTree.ParseText(source, path: path) }, Framework.AddRange(references),
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true));
+
+    public static LockGraph Graph(string source, string? table = null) => Graph(Compile(source), table);
+
+    public static LockGraph Graph(CSharpCompilation compilation, string? table = null)
+    {
         var errors = compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, string.Join("\n", errors));
         var files = table is null ? ImmutableArray<AdditionalText>.Empty : ImmutableArray.Create<AdditionalText>(new Text("/src/lockorder.json", table));
