@@ -191,6 +191,7 @@ public static class Program
         var compilation = Compile(lines);
         var model = LockOrder.Engine.LockModel.For(compilation, Options(lines), CancellationToken.None);
         var watch = Stopwatch.StartNew();
+        long allocated = GC.GetTotalAllocatedBytes(precise: true);
         int kept = 0, all = 0;
         foreach (var tree in compilation.SyntaxTrees)
         {
@@ -201,8 +202,9 @@ public static class Program
             }
         }
 
-        Console.WriteLine(FormattableString.Invariant($"filter: {kept} of {all} bodies kept in {watch.Elapsed.TotalMilliseconds:F0} ms"));
+        Console.WriteLine(FormattableString.Invariant($"filter: {kept} of {all} bodies kept in {watch.Elapsed.TotalMilliseconds:F0} ms, {Megabytes(ref allocated)} MB allocated"));
         double bindMs = 0, factsMs = 0;
+        long bindBytes = 0, factsBytes = 0;
         var before = model.BodiesAnalyzed;
         foreach (var tree in compilation.SyntaxTrees)
         {
@@ -215,8 +217,11 @@ public static class Program
                 }
 
                 watch.Restart();
+                long before0 = GC.GetAllocatedBytesForCurrentThread();
                 var root = LockOrder.Engine.LockModel.BodyRoot(semantic.GetOperation(member));
                 bindMs += watch.Elapsed.TotalMilliseconds;
+                long before1 = GC.GetAllocatedBytesForCurrentThread();
+                bindBytes += before1 - before0;
                 watch.Restart();
                 if (root is not null && model.MayMatter(root))
                 {
@@ -224,10 +229,11 @@ public static class Program
                 }
 
                 factsMs += watch.Elapsed.TotalMilliseconds;
+                factsBytes += GC.GetAllocatedBytesForCurrentThread() - before1;
             }
         }
 
-        Console.WriteLine(FormattableString.Invariant($"kept bodies: bind {bindMs:F0} ms, facts (with summaries) {factsMs:F0} ms, bodies analysed {model.BodiesAnalyzed - before}"));
+        Console.WriteLine(FormattableString.Invariant($"kept bodies: bind {bindMs:F0} ms ({bindBytes / 1048576} MB), facts (with summaries) {factsMs:F0} ms ({factsBytes / 1048576} MB), bodies analysed {model.BodiesAnalyzed - before}"));
         foreach (var name in new[] { "CountLocked", "Peek", "Sum" })
         {
             var methods = compilation.GetSymbolsWithName(name, SymbolFilter.Member).OfType<IMethodSymbol>().Take(5).ToList();
@@ -238,6 +244,14 @@ public static class Program
                 Console.WriteLine(FormattableString.Invariant($"callers of {method.ToDisplayString()}: {n} in {watch.Elapsed.TotalMilliseconds:F1} ms (whole index built: {model.Callers().WholeBuilt})"));
             }
         }
+    }
+
+    private static long Megabytes(ref long since)
+    {
+        long now = GC.GetTotalAllocatedBytes(precise: true);
+        long megabytes = (now - since) / 1048576;
+        since = now;
+        return megabytes;
     }
 
     /// <summary>Where the per-body time goes: binding, the flow graph, the lock-state analysis.</summary>
@@ -290,6 +304,8 @@ public static class Program
         var options = Options(lines);
         var compilerTimes = new List<double>();
         var analyzerTimes = new List<double>();
+        var driverTimes = new List<double>();
+        var callbackTimes = new List<double>();
         var tree = compilation.SyntaxTrees.ElementAt(compilation.SyntaxTrees.Count() / 2);
         for (int run = 0; run < runs; run++)
         {
@@ -303,10 +319,30 @@ public static class Program
             var watch = Stopwatch.StartNew();
             _ = semanticModel.GetDiagnostics();
             compilerTimes.Add(watch.Elapsed.TotalMilliseconds);
+
+            // What the analyzer driver costs with an analyzer that does nothing (the same kind of action): a
+            // CompilationWithAnalyzers clones the compilation, so its symbols are made again and its semantic
+            // models bind afresh. In the IDE that cost is paid once per snapshot for every analyzer together.
+            // Measured on a compilation of its own, made and warmed as the other, so that neither run warms the
+            // other's symbols.
+            var twin = compilation.ReplaceSyntaxTree(tree, edited);
+            _ = twin.GetDeclarationDiagnostics();
+            watch.Restart();
+            var withNothing = twin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DoNothingAnalyzer()), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
+            _ = await withNothing.GetAnalyzerSemanticDiagnosticsAsync(twin.GetSemanticModel(edited), null, CancellationToken.None);
+            driverTimes.Add(watch.Elapsed.TotalMilliseconds);
+
             watch.Restart();
             var withAnalyzers = next.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
             _ = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
             analyzerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            double ownTime = 0;
+            foreach (var analyzer in analyzers)
+            {
+                ownTime += (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime.TotalMilliseconds;
+            }
+
+            callbackTimes.Add(ownTime);
             if (run == runs - 1 && Environment.GetEnvironmentVariable("LOCKORDER_PERF_DETAIL") == "1")
             {
                 foreach (var analyzer in analyzers)
@@ -319,10 +355,14 @@ public static class Program
             tree = edited;
         }
 
-        double compiler = Median(compilerTimes), analysis = Median(analyzerTimes);
-        Console.WriteLine(FormattableString.Invariant($"ide {lines} lines: one edited document: compiler {compiler:F1} ms, LockOrder {analysis:F1} ms ({analysis / compiler:F2}x)"));
+        double compiler = Median(compilerTimes), analysis = Median(analyzerTimes), driver = Median(driverTimes), callbacks = Median(callbackTimes);
+        Console.WriteLine(FormattableString.Invariant(
+            $"ide {lines} lines: one edited document: compiler {compiler:F1} ms, LockOrder {analysis:F1} ms ({analysis / compiler:F2}x); the driver with an analyzer that does nothing {driver:F1} ms; LockOrder's own callbacks {callbacks:F1} ms ({callbacks / compiler:F2}x)"));
         Record($"ide.{lines}.analysis_ms", analysis);
         Record($"ide.{lines}.ratio_to_compiler", analysis / compiler);
+        Record($"ide.{lines}.driver_alone_ms", driver);
+        Record($"ide.{lines}.callbacks_ms", callbacks);
+        Record($"ide.{lines}.callbacks_ratio_to_compiler", callbacks / compiler);
     }
 
     // ---- regression guard (not a timed test: a script compares two recorded tables) ------------------------
@@ -430,3 +470,22 @@ public static class Program
         return output;
     }
 }
+
+/// <summary>The analyzer driver's own cost in the keystroke measurement: a code-block action that does nothing.
+/// Instantiated by the harness only, never loaded by a compiler as an extension (hence no attribute, and the
+/// extension rules below do not apply).</summary>
+#pragma warning disable RS1001, RS1036, RS1041, RS2008
+internal sealed class DoNothingAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly DiagnosticDescriptor Rule = new("PERF000", "Nothing", "Nothing", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start => start.RegisterCodeBlockAction(_ => { }));
+    }
+}
+#pragma warning restore RS1001, RS1036, RS1041, RS2008
