@@ -12,7 +12,7 @@ using LockOrder.Engine;
 
 namespace LockOrder.Cli;
 
-/// <summary><c>lockorder graph &lt;project-or-solution&gt; [--format dot|mermaid|svg|json] [-o file] [--table lockorder.json]</c>:
+/// <summary><c>lockorder graph &lt;project-or-solution&gt; [--format dot|mermaid|svg|json] [-o file] [--table lockorder.json] [-p name=value]</c>:
 /// the lock graph the analyzer's engine sees (docs/graph.md).</summary>
 public static class GraphCommand
 {
@@ -38,31 +38,50 @@ public static class GraphCommand
             Description = "A lockorder.json to use instead of the project's own (its additional file named lockorder.json).",
         };
 
+        var properties = new Option<string[]>("--property", "-p")
+        {
+            Description = "An MSBuild property for loading the project, name=value, as dotnet build -p: gives it (repeatable), e.g. -p TargetFramework=net8.0.",
+        };
+
         var command = new Command("graph", "Draw the lock graph LockOrder's engine sees: the table's declared order, every lock taken while another is held (forbidden by the table, in a cycle, or ordinary), and every call that may sleep under a spinlock, each edge with one witness.")
         {
             input,
             format,
             output,
             table,
+            properties,
         };
         command.SetAction((parse, cancellationToken) => RunAsync(
             parse.GetValue(input)!, parse.GetValue(format), parse.GetValue(output), parse.GetValue(table),
-            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken));
+            parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, cancellationToken, parse.GetValue(properties)));
         return command;
     }
 
     /// <summary>Loads, graphs and writes; errors are said on <paramref name="error"/> with a nonzero exit code.</summary>
-    public static async Task<int> RunAsync(string input, string? format, string? output, string? table, TextWriter stdout, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(string input, string? format, string? output, string? table, TextWriter stdout, TextWriter error, CancellationToken cancellationToken,
+        IReadOnlyList<string>? properties = null)
     {
         try
         {
+            var msbuildProperties = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var property in properties ?? Array.Empty<string>())
+            {
+                int equals = property.IndexOf('=', StringComparison.Ordinal);
+                if (equals <= 0)
+                {
+                    throw new GraphInputException($"the property '{property}' is not name=value", ExitCodes.BadInput);
+                }
+
+                msbuildProperties[property[..equals].Trim()] = property[(equals + 1)..];
+            }
+
             var chosen = format ?? FormatOf(output) ?? "dot";
             if (table is not null && !File.Exists(table))
             {
                 throw new GraphInputException($"the table '{table}' does not exist", ExitCodes.BadInput);
             }
 
-            var projects = await ProjectLoader.LoadAsync(input, line => error.WriteLine(line), cancellationToken).ConfigureAwait(false);
+            var projects = await ProjectLoader.LoadAsync(input, line => error.WriteLine(line), cancellationToken, msbuildProperties).ConfigureAwait(false);
             var graph = Build(input, Environment.CurrentDirectory, projects, table, line => error.WriteLine(line), cancellationToken);
             var text = Write(graph, chosen);
             if (output is null)

@@ -87,8 +87,10 @@ public static class ProjectLoader
     }
 
     /// <param name="path">A .csproj, or a .sln/.slnx (every C# project in it).</param>
-    /// <param name="warnings">Where the workspace's warnings go (a failure stops the load).</param>
-    public static async Task<IReadOnlyList<LoadedProject>> LoadAsync(string path, Action<string> warnings, CancellationToken cancellationToken)
+    /// <param name="warnings">Where the workspace's warnings go, and its failures when some projects still loaded.</param>
+    /// <param name="properties">Global MSBuild properties for the load, as <c>dotnet build -p:</c> gives them.</param>
+    public static async Task<IReadOnlyList<LoadedProject>> LoadAsync(string path, Action<string> warnings, CancellationToken cancellationToken,
+        IReadOnlyDictionary<string, string>? properties = null)
     {
         if (!File.Exists(path))
         {
@@ -104,14 +106,17 @@ public static class ProjectLoader
         }
 
         EnsureMSBuild();
-        return await OpenAsync(Path.GetFullPath(path), extension != ".CSPROJ", warnings, cancellationToken).ConfigureAwait(false);
+        return await OpenAsync(Path.GetFullPath(path), extension != ".CSPROJ", warnings, properties, cancellationToken).ConfigureAwait(false);
     }
 
     // Kept out of LoadAsync so that no MSBuild type is touched before the locator has registered the SDK's MSBuild.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static async Task<IReadOnlyList<LoadedProject>> OpenAsync(string path, bool isSolution, Action<string> warnings, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<LoadedProject>> OpenAsync(string path, bool isSolution, Action<string> warnings,
+        IReadOnlyDictionary<string, string>? properties, CancellationToken cancellationToken)
     {
-        using var workspace = MSBuildWorkspace.Create();
+        using var workspace = properties is { Count: > 0 }
+            ? MSBuildWorkspace.Create(properties.ToDictionary(p => p.Key, p => p.Value, StringComparer.OrdinalIgnoreCase))
+            : MSBuildWorkspace.Create();
         IEnumerable<Project> projects;
         try
         {
@@ -136,15 +141,18 @@ public static class ProjectLoader
             warnings(warning);
         }
 
-        if (failures.Count > 0)
-        {
-            throw new GraphInputException($"MSBuild could not load '{path}' ({failures.Count} failure{(failures.Count == 1 ? "" : "s")}):", ExitCodes.LoadFailed, failures);
-        }
-
         var loaded = new List<LoadedProject>();
         var images = new Dictionary<Compilation, MetadataReference?>();
         foreach (var project in projects.Where(p => p.Language == LanguageNames.CSharp).OrderBy(p => p.FilePath, StringComparer.Ordinal))
         {
+            if (!project.Documents.Any())
+            {
+                // What MSBuild could not evaluate (a broken project, a target framework this machine cannot build)
+                // comes back without sources: nothing to graph.
+                warnings($"warning: {project.Name}: no source files loaded; left out of the graph");
+                continue;
+            }
+
             var compilation = await project.GetCompilationAsync(cancellationToken).ConfigureAwait(false);
             if (compilation is null)
             {
@@ -162,6 +170,19 @@ public static class ProjectLoader
             }
 
             loaded.Add(new LoadedProject(project.Name, compilation, project.AnalyzerOptions));
+        }
+
+        // A multi-targeted project often fails for one target (reference assemblies of an old .NET Framework that
+        // this machine lacks) and loads for the others; a solution may have one project MSBuild cannot evaluate.
+        // Graph what loaded and say what did not; stop only when nothing did.
+        if (loaded.Count == 0 && failures.Count > 0)
+        {
+            throw new GraphInputException($"MSBuild could not load '{path}' ({failures.Count} failure{(failures.Count == 1 ? "" : "s")}):", ExitCodes.LoadFailed, failures);
+        }
+
+        foreach (var failure in failures)
+        {
+            warnings("warning: MSBuild: " + failure.TrimStart().Replace("failure: ", "", StringComparison.Ordinal) + " (graphing what loaded)");
         }
 
         return loaded;
