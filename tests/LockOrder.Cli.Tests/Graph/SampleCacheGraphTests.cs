@@ -100,4 +100,25 @@ public class SampleCacheGraphTests : IClassFixture<SampleCacheFixture>
         Assert.Empty(graph.OfKind(EdgeKind.Sleep));
         Assert.NotEmpty(graph.OfKind(EdgeKind.Ordinary));
     }
+
+    /// <summary>The graphs the README shows are what the command draws today, in every format (regenerate them with
+    /// the commands in README.md when this fails).</summary>
+    [Theory]
+    [InlineData("seed", "json")]
+    [InlineData("seed", "dot")]
+    [InlineData("seed", "mmd")]
+    [InlineData("seed", "svg")]
+    [InlineData("reference", "json")]
+    [InlineData("reference", "dot")]
+    [InlineData("reference", "mmd")]
+    [InlineData("reference", "svg")]
+    public void The_committed_graphs_are_current(string port, string extension)
+    {
+        var graph = port == "seed" ? _fixture.Seed : _fixture.Reference;
+        var format = extension switch { "mmd" => "mermaid", _ => extension };
+        var committed = File.ReadAllText(Path.Combine(SampleCacheFixture.RepoRoot, "docs", "graphs", $"{port}.{extension}"));
+        Assert.Equal(Normalise(committed), Normalise(GraphCommand.Write(graph, format)));
+    }
+
+    private static string Normalise(string text) => text.Replace("\r\n", "\n", StringComparison.Ordinal).TrimEnd();
 }
