@@ -186,6 +186,20 @@ internal sealed class LockModel
     public IEnumerable<BodyFacts> AllBodies(CancellationToken cancellationToken)
         => CallersIndex.SourceMethods(Compilation).SelectMany(m => GetFacts(m, null, cancellationToken).Bodies);
 
+    /// <summary>What the rules analyse of a code block, in the order every reader takes: its syntax may matter
+    /// (<see cref="BodyFilter"/>), then it is bound, then its bound tree may matter (<see cref="MayMatter"/>), then its
+    /// facts. Empty when any step says no. The rules and tools (the lock graph) read bodies only through this.</summary>
+    public ImmutableArray<BodyFacts> BodiesToAnalyze(IMethodSymbol method, SyntaxNode codeBlock, SemanticModel semanticModel, CancellationToken cancellationToken)
+    {
+        if (!HasBodySyntax(codeBlock) || !Filter.MayMatter(codeBlock, cancellationToken))
+        {
+            return ImmutableArray<BodyFacts>.Empty;
+        }
+
+        var root = BodyRoot(semanticModel.GetOperation(codeBlock, cancellationToken));
+        return root is null || !MayMatter(root) ? ImmutableArray<BodyFacts>.Empty : GetFacts(method, root, cancellationToken).Bodies;
+    }
+
     /// <summary>The facts of a method (or accessor, constructor, local function) and the lambdas inside it.</summary>
     public MethodFacts GetFacts(ISymbol owner, IOperation? root, CancellationToken cancellationToken)
     {

@@ -39,21 +39,17 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
             // is bound only when its syntax says it may matter (most bodies of a project are never bound twice).
             start.RegisterCodeBlockAction(block =>
             {
+                // Most code blocks stop at the syntax filter (decided once per tree, read without a lock): checked here
+                // too, before any allocation, and again in BodiesToAnalyze, which owns the order of the steps.
                 if (block.OwningSymbol is not IMethodSymbol method || !LockModel.HasBodySyntax(block.CodeBlock)
                     || !model.Filter.MayMatter(block.CodeBlock, block.CancellationToken))
                 {
                     return;
                 }
 
-                Guard(method, block.CodeBlock.GetLocation(), () =>
+                Guard(method, block.CodeBlock, () =>
                 {
-                    var root = LockModel.BodyRoot(block.SemanticModel.GetOperation(block.CodeBlock, block.CancellationToken));
-                    if (root is null || !model.MayMatter(root))
-                    {
-                        return;
-                    }
-
-                    foreach (var body in model.GetFacts(method, root, block.CancellationToken).Bodies)
+                    foreach (var body in model.BodiesToAnalyze(method, block.CodeBlock, block.SemanticModel, block.CancellationToken))
                     {
                         run.Body(body, block.ReportDiagnostic, block.CancellationToken);
                     }
@@ -62,7 +58,7 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
 
             if (run.HasEnd)
             {
-                start.RegisterCompilationEndAction(end => Guard(start.Compilation.Assembly, Location.None, () => run.End(end.ReportDiagnostic, end.CancellationToken)));
+                start.RegisterCompilationEndAction(end => Guard(start.Compilation.Assembly, null, () => run.End(end.ReportDiagnostic, end.CancellationToken)));
             }
         });
     }
@@ -79,7 +75,8 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
     {
     }
 
-    private void Guard(ISymbol symbol, Location location, Action action)
+    /// <param name="where">The code block, whose place the report names (its location is made only then).</param>
+    private void Guard(ISymbol symbol, SyntaxNode? where, Action action)
     {
         try
         {
@@ -87,8 +84,8 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var where = location.GetLineSpan();
-            var place = location.IsInSource ? $" at {where.Path}({where.StartLinePosition.Line + 1})" : "";
+            var line = where?.GetLocation().GetLineSpan();
+            var place = line is { } span ? $" at {span.Path}({span.StartLinePosition.Line + 1})" : "";
             throw new InvalidOperationException($"{Rule.Id} failed on {symbol.ToDisplayString()}{place}: {ex.GetType().Name}: {ex.Message}", ex);
         }
     }

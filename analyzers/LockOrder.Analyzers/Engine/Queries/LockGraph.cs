@@ -195,8 +195,7 @@ internal static class LockGraph
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var syntax = reference.GetSyntax(cancellationToken);
-                if (!LockModel.HasBodySyntax(syntax) || IsGenerated(model.Compilation, syntax.SyntaxTree, cancellationToken)
-                    || !model.Filter.MayMatter(syntax, cancellationToken))
+                if (IsGenerated(model.Compilation, syntax.SyntaxTree, cancellationToken))
                 {
                     continue;
                 }
@@ -204,13 +203,7 @@ internal static class LockGraph
 #pragma warning disable RS1030 // A tool's query, not an analyzer action: there is no semantic model to be given.
                 var semanticModel = model.Compilation.GetSemanticModel(syntax.SyntaxTree);
 #pragma warning restore RS1030
-                var root = LockModel.BodyRoot(semanticModel.GetOperation(syntax, cancellationToken));
-                if (root is null || !model.MayMatter(root))
-                {
-                    continue;
-                }
-
-                foreach (var body in model.GetFacts(method, root, cancellationToken).Bodies)
+                foreach (var body in model.BodiesToAnalyze(method, syntax, semanticModel, cancellationToken))
                 {
                     yield return body;
                 }
