@@ -182,27 +182,10 @@ public class DemandTests
     private static async Task<(LockModel Model, IReadOnlyList<Diagnostic> Diagnostics)> Analyse(string source)
     {
         string name = "Demand_" + System.Guid.NewGuid().ToString("N");
-        LockModel? seen = null;
-        void OnCreated(LockModel model)
-        {
-            if (model.Compilation.AssemblyName == name)
-            {
-                seen = model;
-            }
-        }
-
-        LockModel.Created += OnCreated;
-        try
-        {
-            var compilation = RawAnalysis.Compile(source, name);
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-            var diagnostics = await RawAnalysis.Run(compilation, Table, new ProtectedMemberAnalyzer());
-            Assert.NotNull(seen);
-            return (seen!, diagnostics);
-        }
-        finally
-        {
-            LockModel.Created -= OnCreated;
-        }
+        var compilation = RawAnalysis.Compile(source, name);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var (seen, diagnostics) = await RawAnalysis.SeeingModel(name, () => RawAnalysis.Run(compilation, Table, new ProtectedMemberAnalyzer()));
+        Assert.NotNull(seen);
+        return (seen!, diagnostics);
     }
 }

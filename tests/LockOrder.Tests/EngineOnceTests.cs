@@ -48,48 +48,31 @@ public class EngineOnceTests
     public async Task EveryBodyIsAnalysedExactlyOnce_WithAllRulesRunning()
     {
         string assemblyName = "EngineOnce_" + System.Guid.NewGuid().ToString("N");
-        LockModel? seen = null;
-        void OnCreated(LockModel model)
-        {
-            if (model.Compilation.AssemblyName == assemblyName)
-            {
-                seen = model;
-            }
-        }
+        var compilation = RawAnalysis.Compile(Source, assemblyName);
+        var tree = compilation.SyntaxTrees.Single();
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var (seen, diagnostics) = await RawAnalysis.SeeingModel(assemblyName, () => RawAnalysis.Run(compilation, """
+            { "locks": [ { "name": "a", "kind": "mutex", "symbol": "C.A" }, { "name": "b", "kind": "mutex", "symbol": "C.B" } ] }
+            """,
+            AllAnalyzers.Create().ToArray()));
 
-        LockModel.Created += OnCreated;
-        try
-        {
-            var compilation = RawAnalysis.Compile(Source, assemblyName);
-            var tree = compilation.SyntaxTrees.Single();
-            Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-            var diagnostics = await RawAnalysis.Run(compilation, """
-                { "locks": [ { "name": "a", "kind": "mutex", "symbol": "C.A" }, { "name": "b", "kind": "mutex", "symbol": "C.B" } ] }
-                """,
-                AllAnalyzers.Create().ToArray());
+        // The analysis really ran across calls: M holds b and reaches a through Helper, Generic and the setter.
+        Assert.Contains(diagnostics, d => d.Id == "LOCK001" && d.GetMessage().Contains("via C.Helper", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
 
-            // The analysis really ran across calls: M holds b and reaches a through Helper, Generic and the setter.
-            Assert.Contains(diagnostics, d => d.Id == "LOCK001" && d.GetMessage().Contains("via C.Helper", System.StringComparison.Ordinal));
-            Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        Assert.NotNull(seen);
+        var bodies = tree.GetRoot().DescendantNodes().Count(n =>
+            n is BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null }
+              or AccessorDeclarationSyntax { Body: not null } or AccessorDeclarationSyntax { ExpressionBody: not null }
+              or PropertyDeclarationSyntax { ExpressionBody: not null });
+        Assert.Equal(10, bodies);
+        Assert.All(seen!.AnalyzedRoots.Values, count => Assert.Equal(1, count));
 
-            Assert.NotNull(seen);
-            var bodies = tree.GetRoot().DescendantNodes().Count(n =>
-                n is BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null }
-                  or AccessorDeclarationSyntax { Body: not null } or AccessorDeclarationSyntax { ExpressionBody: not null }
-                  or PropertyDeclarationSyntax { ExpressionBody: not null });
-            Assert.Equal(10, bodies);
-            Assert.All(seen!.AnalyzedRoots.Values, count => Assert.Equal(1, count));
-
-            // Every body but one: 'Twice' takes no lock, makes no delegate, touches nothing protected and is called
-            // under no lock, so nothing asks for its facts (the engine's pre-filter).
-            Assert.Equal(bodies - 1, seen.AnalyzedRoots.Count);
-            Assert.Equal(bodies - 1, seen.BodiesAnalyzed);
-            var twice = tree.GetRoot().DescendantNodes().OfType<PropertyDeclarationSyntax>().Single(p => p.Identifier.ValueText == "Twice");
-            Assert.DoesNotContain(seen.AnalyzedRoots.Keys, root => twice.Span.Contains(root.Span));
-        }
-        finally
-        {
-            LockModel.Created -= OnCreated;
-        }
+        // Every body but one: 'Twice' takes no lock, makes no delegate, touches nothing protected and is called
+        // under no lock, so nothing asks for its facts (the engine's pre-filter).
+        Assert.Equal(bodies - 1, seen.AnalyzedRoots.Count);
+        Assert.Equal(bodies - 1, seen.BodiesAnalyzed);
+        var twice = tree.GetRoot().DescendantNodes().OfType<PropertyDeclarationSyntax>().Single(p => p.Identifier.ValueText == "Twice");
+        Assert.DoesNotContain(seen.AnalyzedRoots.Keys, root => twice.Span.Contains(root.Span));
     }
 }

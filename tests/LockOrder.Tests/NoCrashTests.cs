@@ -73,37 +73,20 @@ public class NoCrashTests
     {
         // One compilation, every rule, concurrent execution: each body is still analysed exactly once.
         string assemblyName = "CorpusOnce_" + Guid.NewGuid().ToString("N");
-        Engine.LockModel? seen = null;
-        void OnCreated(Engine.LockModel model)
-        {
-            if (model.Compilation.AssemblyName == assemblyName)
-            {
-                seen = model;
-            }
-        }
+        var compilation = CompileCorpus(assemblyName);
+        var (seen, diagnostics) = await RawAnalysis.SeeingModel(assemblyName, () => AnalyzeConcurrently(compilation));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        Assert.NotNull(seen);
 
-        Engine.LockModel.Created += OnCreated;
-        try
-        {
-            var compilation = CompileCorpus(assemblyName);
-            var diagnostics = await AnalyzeConcurrently(compilation);
-            Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
-            Assert.NotNull(seen);
-
-            // Every member body of the corpus, found from its syntax, was analysed, and once.
-            var bodies = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().Where(n =>
-                n is BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null }
-                  or AccessorDeclarationSyntax { Body: not null } or AccessorDeclarationSyntax { ExpressionBody: not null }
-                  or BasePropertyDeclarationSyntax and (PropertyDeclarationSyntax { ExpressionBody: not null } or IndexerDeclarationSyntax { ExpressionBody: not null }))
-                .ToList();
-            Assert.Empty(bodies.Where(b => !seen.AnalyzedRoots.Keys.Any(k => k.Span.Contains(b.Span) || b.Span.Contains(k.Span))).Select(b => b.ToString().Split('\n')[0]));
-            Assert.Equal(bodies.Count, seen.AnalyzedRoots.Count);
-            Assert.All(seen.AnalyzedRoots.Values, count => Assert.Equal(1, count));
-        }
-        finally
-        {
-            Engine.LockModel.Created -= OnCreated;
-        }
+        // Every member body of the corpus, found from its syntax, was analysed, and once.
+        var bodies = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().Where(n =>
+            n is BaseMethodDeclarationSyntax { Body: not null } or BaseMethodDeclarationSyntax { ExpressionBody: not null }
+              or AccessorDeclarationSyntax { Body: not null } or AccessorDeclarationSyntax { ExpressionBody: not null }
+              or BasePropertyDeclarationSyntax and (PropertyDeclarationSyntax { ExpressionBody: not null } or IndexerDeclarationSyntax { ExpressionBody: not null }))
+            .ToList();
+        Assert.Empty(bodies.Where(b => !seen.AnalyzedRoots.Keys.Any(k => k.Span.Contains(b.Span) || b.Span.Contains(k.Span))).Select(b => b.ToString().Split('\n')[0]));
+        Assert.Equal(bodies.Count, seen.AnalyzedRoots.Count);
+        Assert.All(seen.AnalyzedRoots.Values, count => Assert.Equal(1, count));
     }
 
     private static List<string> Describe(ImmutableArray<Diagnostic> diagnostics)

@@ -1,8 +1,10 @@
+using System;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
+using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
@@ -25,6 +27,31 @@ internal static class RawAnalysis
 
     public static Task<ImmutableArray<Diagnostic>> Run(Compilation compilation, string? table, params DiagnosticAnalyzer[] analyzers)
         => compilation.WithAnalyzers(ImmutableArray.Create(analyzers), Options(table)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
+
+    /// <summary>Runs <paramref name="run"/> and returns, with its result, the engine's model the driver made for the
+    /// compilation named <paramref name="assemblyName"/> (null when none was made).</summary>
+    public static async Task<(LockModel? Model, T Result)> SeeingModel<T>(string assemblyName, Func<Task<T>> run)
+    {
+        LockModel? seen = null;
+        void OnCreated(LockModel model)
+        {
+            if (model.Compilation.AssemblyName == assemblyName)
+            {
+                seen = model;
+            }
+        }
+
+        LockModel.Created += OnCreated;
+        try
+        {
+            var result = await run();
+            return (seen, result);
+        }
+        finally
+        {
+            LockModel.Created -= OnCreated;
+        }
+    }
 
     /// <summary>Analyzer options with the table (if any) as the lockorder.json additional file.</summary>
     public static AnalyzerOptions Options(string? table)
