@@ -330,14 +330,14 @@ internal sealed class CallersIndex
 
     /// <summary>The member whose facts hold the code at a position: lambdas and local functions are analysed with
     /// the member that contains them. Null for code outside a method (a field initializer).</summary>
-    private static IMethodSymbol? Owner(ISymbol? symbol)
+    private IMethodSymbol? Owner(ISymbol? symbol)
     {
         while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction })
         {
             symbol = symbol.ContainingSymbol;
         }
 
-        return symbol is IMethodSymbol method && MethodKey.HasBody(method) ? MethodKey.Of(method) : null;
+        return symbol is IMethodSymbol method && MethodKey.HasBody(method, _model.Compilation) ? MethodKey.Of(method) : null;
     }
 
     /// <summary>Every body of the compilation, analysed once: the callers of each method that a call may run.</summary>

@@ -160,7 +160,7 @@ internal sealed class FreshObjects
     {
         var stored = ImmutableHashSet.CreateBuilder<ISymbol>(SymbolEqualityComparer.Default);
         var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        var frontier = roots.Where(MethodKey.HasBody).Select(MethodKey.Of).Where(seen.Add).ToList();
+        var frontier = roots.Where(HasBody).Select(MethodKey.Of).Where(seen.Add).ToList();
         for (int depth = 1; depth <= _model.MaxCallDepth && frontier.Count > 0; depth++)
         {
             var next = new List<IMethodSymbol>();
@@ -170,7 +170,7 @@ internal sealed class FreshObjects
                 stored.UnionWith(StoresOf(method, cancellationToken));
                 if (_model.BodyOf(method, cancellationToken) is { } body)
                 {
-                    next.AddRange(body.Calls.SelectMany(_graph.Candidates).Select(c => c.Method).Where(MethodKey.HasBody).Select(MethodKey.Of).Where(seen.Add));
+                    next.AddRange(body.Calls.SelectMany(_graph.Candidates).Select(c => c.Method).Where(HasBody).Select(MethodKey.Of).Where(seen.Add));
                 }
             }
 
@@ -263,4 +263,6 @@ internal sealed class FreshObjects
 
         return value is IDefaultValueOperation || value is ILiteralOperation { ConstantValue: { HasValue: true, Value: null } };
     }
+
+    private bool HasBody(IMethodSymbol method) => MethodKey.HasBody(method, _model.Compilation);
 }

@@ -12,9 +12,12 @@ internal static class MethodKey
             ? method
             : (method.PartialImplementationPart ?? method).OriginalDefinition;
 
-    /// <summary>A method the engine can analyse: not abstract or extern, with source (lambdas and local functions
-    /// always have it).</summary>
-    public static bool HasBody(IMethodSymbol method)
+    /// <summary>A method the engine can analyse in <paramref name="compilation"/>: not abstract or extern, with source
+    /// there (lambdas and local functions always have it). A method of another source project, which the IDE and
+    /// MSBuildWorkspace reference as a compilation where a build references an assembly, has syntax but none of it
+    /// here: it is read as a build reads it, from metadata (the table and the catalog say what it does).</summary>
+    public static bool HasBody(IMethodSymbol method, Compilation compilation)
         => !method.IsAbstract && !method.IsExtern
-           && (method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction || method.DeclaringSyntaxReferences.Length > 0);
+           && (method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction
+               || (method.DeclaringSyntaxReferences.Length > 0 && SymbolEqualityComparer.Default.Equals(method.ContainingAssembly, compilation.Assembly)));
 }

@@ -237,8 +237,8 @@ internal sealed class Summaries
         => Invokes(method, ordinal, _model.MaxCallDepth, cancellationToken);
 
     private bool Invokes(IMethodSymbol method, int ordinal, int budget, CancellationToken cancellationToken)
-        => MethodKey.HasBody(method)
-            ? _graph.Implementations(method).Any(m => MethodKey.HasBody(m) && Get(m, budget, cancellationToken).InvokedParameters.Contains(ordinal))
+        => MethodKey.HasBody(method, _model.Compilation)
+            ? _graph.Implementations(method).Any(m => MethodKey.HasBody(m, _model.Compilation) && Get(m, budget, cancellationToken).InvokedParameters.Contains(ordinal))
             : _model.Knowledge.IsInvoker(method);
 
     /// <summary>
@@ -279,7 +279,7 @@ internal sealed class Summaries
 
         foreach (var implementation in _graph.Implementations(target, call.Dispatch))
         {
-            if (!MethodKey.HasBody(implementation))
+            if (!MethodKey.HasBody(implementation, _model.Compilation))
             {
                 continue;
             }

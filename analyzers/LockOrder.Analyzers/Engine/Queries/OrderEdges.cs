@@ -165,7 +165,7 @@ internal static class OrderEdges
             var site = OperationLocations.Of(call.Operation);
             foreach (var implementation in model.CallGraph.Implementations(target, call.Dispatch))
             {
-                if (!MethodKey.HasBody(implementation))
+                if (!MethodKey.HasBody(implementation, model.Compilation))
                 {
                     continue;
                 }
