@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
-using System.Runtime.CompilerServices;
 using System.Threading;
 using LockOrder.Engine.Flow;
 using LockOrder.Engine.Knowledge;
@@ -18,19 +17,15 @@ namespace LockOrder.Engine.Calls;
 /// <para>
 /// Demand-driven, so that a keystroke pays for the callers it asks about, not for the project. A named method that
 /// is only ever called by name (every mention of its name in the compilation is a call, or something else with
-/// that name) can be called only from the bodies that mention its name: those are found through a per-syntax-tree
-/// set of the identifiers the tree contains (kept as long as the tree lives, so an edit re-reads only the edited
-/// tree), and only those bodies are analysed. A method that escapes as a delegate (a method group, a lambda, a
+/// that name) can be called only from the bodies that mention its name: those are found through each syntax tree's
+/// <see cref="NameIndex"/> (kept as long as the tree lives, so an edit re-reads only the edited tree), and only those
+/// bodies are analysed. A method that escapes as a delegate (a method group, a lambda, a
 /// local function) or runs as a continuation (<c>await _tcs.Task</c>) can be run from a call that does not name
 /// it; for those, every body of the compilation is analysed once (the whole-compilation index).
 /// </para>
 /// </summary>
 internal sealed class CallersIndex
 {
-    /// <summary>The identifiers of each syntax tree, for as long as the tree lives. Trees are immutable and
-    /// shared by the compilations that contain them, so an edit makes a new set for the edited tree only.</summary>
-    private static readonly ConditionalWeakTable<SyntaxTree, NameIndex> Identifiers = new();
-
     private readonly LockModel _model;
     private readonly object _fullGate = new();
     private Whole? _whole;
@@ -81,11 +76,11 @@ internal sealed class CallersIndex
         foreach (var (tree, span) in Scope(method, cancellationToken))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var index = Identifiers.GetValue(tree, t => NameIndex.Of(t, cancellationToken));
+            var index = NameIndex.Of(tree, cancellationToken);
             SemanticModel? semantic = null;
             foreach (var text in names)
             {
-                foreach (int position in index.PositionsOf(text))
+                foreach (int position in index.PositionsOf(text, cancellationToken))
                 {
                     if (span is { } within && !within.Contains(position)
                         || tree.GetRoot(cancellationToken).FindToken(position).Parent is not SimpleNameSyntax name)
@@ -187,34 +182,6 @@ internal sealed class CallersIndex
                    IEventSymbol { ExplicitInterfaceImplementations.Length: > 0 } e => e.ExplicitInterfaceImplementations[0].Name,
                    _ => member.Name,
                })).Any(m => SymbolEqualityComparer.Default.Equals(member.ContainingType.FindImplementationForInterfaceMember(m)?.OriginalDefinition, member.OriginalDefinition));
-    }
-
-    /// <summary>Where each identifier of a tree is written (its tokens' start positions), built in one walk of the
-    /// tree's tokens the first time a question reaches the tree.</summary>
-    private sealed class NameIndex
-    {
-        private readonly Dictionary<string, List<int>> _positions = new(System.StringComparer.Ordinal);
-
-        public static NameIndex Of(SyntaxTree tree, CancellationToken cancellationToken)
-        {
-            var index = new NameIndex();
-            foreach (var token in tree.GetRoot(cancellationToken).DescendantTokens())
-            {
-                if (token.RawKind == (int)Microsoft.CodeAnalysis.CSharp.SyntaxKind.IdentifierToken && token.Parent is SimpleNameSyntax)
-                {
-                    if (!index._positions.TryGetValue(token.ValueText, out var list))
-                    {
-                        index._positions[token.ValueText] = list = new List<int>(2);
-                    }
-
-                    list.Add(token.SpanStart);
-                }
-            }
-
-            return index;
-        }
-
-        public IReadOnlyList<int> PositionsOf(string name) => _positions.TryGetValue(name, out var list) ? list : (IReadOnlyList<int>)System.Array.Empty<int>();
     }
 
     /// <summary>The names a call of the method is written with (its own, the interface members it implements
