@@ -131,6 +131,76 @@ internal sealed class CfgWalker<TState>
         return incoming;
     }
 
+    /// <summary>
+    /// Whether every branch of the graph goes to a later block: no loop and no backward <c>goto</c>. Then every
+    /// edge of the walk goes to a later block too (a finally region and a handler come after the try region they
+    /// close, and a branch leaving a try region through its finally regions goes past them), so taking the nodes in
+    /// block order reaches each one after all of its predecessors: see <see cref="SolveForward"/>.
+    /// </summary>
+    public bool IsForward => _cfg.Blocks.All(b => Forward(b, b.ConditionalSuccessor) && Forward(b, b.FallThroughSuccessor));
+
+    private static bool Forward(BasicBlock from, ControlFlowBranch? branch) => branch?.Destination is not { } to || to.Ordinal > from.Ordinal;
+
+    /// <summary>
+    /// <see cref="Solve"/> and <see cref="Replay"/> in one pass, for a graph whose edges all go to later blocks
+    /// (<see cref="IsForward"/>): the nodes are taken in the order the replay takes them (block, then continuation),
+    /// and each node's input is final when it is taken, so the recording transfer runs once per node from its
+    /// fixpoint input, as in the replay. Null, having recorded nothing that is kept, when an edge goes back
+    /// after all: the caller then solves and replays with a fresh recorder.
+    /// </summary>
+    public Dictionary<FlowNode, List<TState>>? SolveForward(IBlockTransfer<TState> recording, IBlockTransfer<TState> silent, TState entryState, CancellationToken cancellationToken)
+    {
+        var entry = new FlowNode(_cfg.Blocks[0].Ordinal, 0);
+        var input = new Dictionary<FlowNode, TState> { [entry] = entryState };
+        var incoming = new Dictionary<FlowNode, List<TState>>();
+        var pending = new SortedSet<FlowNode>(NodeOrder.Instance) { entry };
+        while (pending.Count > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var node = pending.Min;
+            pending.Remove(node);
+            foreach (var (target, state) in Edges(node, input[node], IsExceptional(node) ? silent : recording))
+            {
+                if (target.Block <= node.Block)
+                {
+                    return null;
+                }
+
+                if (!incoming.TryGetValue(target, out var list))
+                {
+                    incoming[target] = list = new List<TState>();
+                }
+
+                list.Add(state);
+                if (input.TryGetValue(target, out var old))
+                {
+                    // As the fixpoint keeps a node's input: the meet, unless it equals what was there.
+                    var met = recording.Meet(old, state);
+                    if (!recording.Equal(met, old))
+                    {
+                        input[target] = met;
+                    }
+                }
+                else
+                {
+                    input[target] = state;
+                    pending.Add(target);
+                }
+            }
+        }
+
+        return incoming;
+    }
+
+    /// <summary>The replay's order of nodes: by block, then by continuation.</summary>
+    private sealed class NodeOrder : IComparer<FlowNode>
+    {
+        public static readonly NodeOrder Instance = new();
+
+        public int Compare(FlowNode x, FlowNode y)
+            => x.Block != y.Block ? x.Block.CompareTo(y.Block) : x.Continuation.CompareTo(y.Continuation);
+    }
+
     /// <summary>A node on an exception's way to its handler (inside a finally region it runs first).</summary>
     public bool IsExceptional(FlowNode node) => _continuations[node.Continuation].Exceptional;
 
