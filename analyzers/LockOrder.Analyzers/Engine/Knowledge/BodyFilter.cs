@@ -121,15 +121,19 @@ internal sealed class BodyFilter
 
     private bool Decide(SyntaxNode body, CancellationToken cancellationToken)
     {
+        // By kind, not by type test: every node of most bodies passes through here. The checks of a name run
+        // cheapest first; whether it is called or inside nameof (an ancestor walk) is asked last.
         foreach (var node in body.DescendantNodes())
         {
-            switch (node)
+            switch ((SyntaxKind)node.RawKind)
             {
-                case LockStatementSyntax or AnonymousFunctionExpressionSyntax or LocalFunctionStatementSyntax:
+                case SyntaxKind.LockStatement or SyntaxKind.SimpleLambdaExpression or SyntaxKind.ParenthesizedLambdaExpression
+                    or SyntaxKind.AnonymousMethodExpression or SyntaxKind.LocalFunctionStatement:
                     return true;
-                case SimpleNameSyntax name:
+                case SyntaxKind.IdentifierName or SyntaxKind.GenericName:
+                    var name = (SimpleNameSyntax)node;
                     var text = name.Identifier.ValueText;
-                    if (_names.Contains(text) || (!IsCalledOrReceiver(name) && MayBeMethodGroup(name, text)))
+                    if (_names.Contains(text) || (MayBeMethodGroup(name, text) && !IsCalledOrReceiver(name)))
                     {
                         return true;
                     }
