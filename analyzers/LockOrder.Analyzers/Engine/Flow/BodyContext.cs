@@ -148,8 +148,36 @@ internal sealed class BodyContext
             IPropertyReferenceOperation { Property.IsStatic: false } p => PathOf(p.Instance),
             _ => null,
         };
-        var arguments = invocation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue).Select(a => PathOf(a.Value)).ToImmutableArray();
-        return new CallObjects(PathOf(receiver), owner, arguments);
+        return new CallObjects(PathOf(receiver), owner, ArgumentPaths(invocation.Arguments));
+    }
+
+    /// <summary>The arguments' paths by parameter ordinal (an argument without a parameter last). Every call is
+    /// recorded, so the usual case, arguments already in parameter order, is read without sorting.</summary>
+    private ImmutableArray<AccessPath?> ArgumentPaths(ImmutableArray<IArgumentOperation> arguments)
+    {
+        if (arguments.IsEmpty)
+        {
+            return ImmutableArray<AccessPath?>.Empty;
+        }
+
+        bool ordered = true;
+        for (int i = 1; i < arguments.Length && ordered; i++)
+        {
+            ordered = (arguments[i - 1].Parameter?.Ordinal ?? int.MaxValue) <= (arguments[i].Parameter?.Ordinal ?? int.MaxValue);
+        }
+
+        if (!ordered)
+        {
+            return arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue).Select(a => PathOf(a.Value)).ToImmutableArray();
+        }
+
+        var paths = ImmutableArray.CreateBuilder<AccessPath?>(arguments.Length);
+        foreach (var argument in arguments)
+        {
+            paths.Add(PathOf(argument.Value));
+        }
+
+        return paths.MoveToImmutable();
     }
 
     /// <summary>What a call may invoke through delegates (see <see cref="CallTargets"/>).</summary>
@@ -173,8 +201,9 @@ internal sealed class BodyContext
             };
         }
 
-        var arguments = ImmutableArray.CreateBuilder<DelegateArgument>();
-        var forwarded = ImmutableArray.CreateBuilder<ForwardedParameter>();
+        // Made only for a call that passes a delegate (every call is recorded; most pass none).
+        ImmutableArray<DelegateArgument>.Builder? arguments = null;
+        ImmutableArray<ForwardedParameter>.Builder? forwarded = null;
         foreach (var argument in invocation.Arguments)
         {
             if (argument.Parameter is null || argument.Parameter.Type.TypeKind != TypeKind.Delegate)
@@ -185,11 +214,11 @@ internal sealed class BodyContext
             var value = UnwrapValue(argument.Value);
             if (DelegateTarget(value) is { } target)
             {
-                arguments.Add(new DelegateArgument(argument.Parameter.Ordinal, target, argument.Value));
+                (arguments ??= ImmutableArray.CreateBuilder<DelegateArgument>()).Add(new DelegateArgument(argument.Parameter.Ordinal, target, argument.Value));
             }
             else if (OwnParameter(value) is int own and >= 0)
             {
-                forwarded.Add(new ForwardedParameter(argument.Parameter.Ordinal, own));
+                (forwarded ??= ImmutableArray.CreateBuilder<ForwardedParameter>()).Add(new ForwardedParameter(argument.Parameter.Ordinal, own));
             }
         }
 
@@ -204,9 +233,14 @@ internal sealed class BodyContext
         var byType = invocation.TargetMethod.MethodKind == MethodKind.DelegateInvoke && invoked is null && invokedParameter < 0 && invokedMember is null
             ? invocation.TargetMethod.ContainingType
             : null;
-        return invoked is null && invokedParameter < 0 && invokedMember is null && arguments.Count == 0 && forwarded.Count == 0 && receiverMember is null && byType is null
+        return invoked is null && invokedParameter < 0 && invokedMember is null && arguments is null && forwarded is null && receiverMember is null && byType is null
             ? CallTargets.None
-            : new CallTargets(invoked, invokedMember, invokedParameter, arguments.ToImmutable(), forwarded.ToImmutable()) { ReceiverMember = receiverMember, InvokedByType = byType };
+            : new CallTargets(invoked, invokedMember, invokedParameter,
+                arguments?.ToImmutable() ?? ImmutableArray<DelegateArgument>.Empty, forwarded?.ToImmutable() ?? ImmutableArray<ForwardedParameter>.Empty)
+            {
+                ReceiverMember = receiverMember,
+                InvokedByType = byType,
+            };
     }
 
     private static IMethodSymbol? DelegateTarget(IOperation value) => value switch

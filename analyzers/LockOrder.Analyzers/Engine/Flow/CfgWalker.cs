@@ -51,12 +51,17 @@ internal sealed class CfgWalker<TState>
 {
     private readonly ControlFlowGraph _cfg;
     private readonly List<Continuation> _continuations = new() { new Continuation(ImmutableArray<ControlFlowRegion>.Empty, null, -1, Exceptional: false) };
-    private readonly Dictionary<(string, int, int, bool), int> _continuationIds = new();
+    private readonly Dictionary<ContinuationKey, int> _continuationIds = new();
+    private readonly List<(BasicBlock Handler, ImmutableArray<ControlFlowRegion> Finallys)>?[] _handlers;
 
     /// <summary>The bound of a walk, per block of the graph.</summary>
     public const int StepsPerBlock = 200;
 
-    public CfgWalker(ControlFlowGraph cfg) => _cfg = cfg;
+    public CfgWalker(ControlFlowGraph cfg)
+    {
+        _cfg = cfg;
+        _handlers = new List<(BasicBlock, ImmutableArray<ControlFlowRegion>)>?[cfg.Blocks.Length];
+    }
 
     public ControlFlowGraph Graph => _cfg;
 
@@ -208,7 +213,7 @@ internal sealed class CfgWalker<TState>
     {
         var block = _cfg.Blocks[node.Block];
         var edges = new List<(FlowNode, TState)>();
-        var handlers = HandlerEntries(block);
+        var handlers = _handlers[node.Block] ??= HandlerEntries(block);
         var throwPoints = handlers.Count > 0 ? new List<TState>() : null;
         var state = transfer.AnalyzeBlock(block, input, throwPoints);
         if (block.ConditionKind != ControlFlowConditionKind.None && block.BranchValue is not null)
@@ -371,7 +376,7 @@ internal sealed class CfgWalker<TState>
 
     private int Intern(ImmutableArray<ControlFlowRegion> pending, BasicBlock destination, int parent, bool exceptional)
     {
-        var key = (string.Join(",", pending.Select(r => r.FirstBlockOrdinal)), destination.Ordinal, parent, exceptional);
+        var key = new ContinuationKey(pending, destination.Ordinal, parent, exceptional);
         if (!_continuationIds.TryGetValue(key, out int id))
         {
             id = _continuations.Count;
@@ -380,6 +385,55 @@ internal sealed class CfgWalker<TState>
         }
 
         return id;
+    }
+
+    /// <summary>A continuation's identity: the same pending finally regions (the graph's own region objects, compared
+    /// one by one), destination, parent and kind.</summary>
+    private readonly struct ContinuationKey : System.IEquatable<ContinuationKey>
+    {
+        private readonly ImmutableArray<ControlFlowRegion> _pending;
+        private readonly int _destination;
+        private readonly int _parent;
+        private readonly bool _exceptional;
+
+        public ContinuationKey(ImmutableArray<ControlFlowRegion> pending, int destination, int parent, bool exceptional)
+        {
+            _pending = pending;
+            _destination = destination;
+            _parent = parent;
+            _exceptional = exceptional;
+        }
+
+        public bool Equals(ContinuationKey other)
+        {
+            if (_destination != other._destination || _parent != other._parent || _exceptional != other._exceptional || _pending.Length != other._pending.Length)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < _pending.Length; i++)
+            {
+                if (!ReferenceEquals(_pending[i], other._pending[i]))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        public override bool Equals(object? obj) => obj is ContinuationKey other && Equals(other);
+
+        public override int GetHashCode()
+        {
+            int hash = (_destination * 397) ^ (_parent * 31) ^ (_exceptional ? 1 : 0);
+            foreach (var region in _pending)
+            {
+                hash = (hash * 31) + region.FirstBlockOrdinal;
+            }
+
+            return hash;
+        }
     }
 
     /// <param name="Exceptional">Set on the way from a throw to its handler: the destination is the handler.</param>

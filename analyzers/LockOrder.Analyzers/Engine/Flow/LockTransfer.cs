@@ -84,7 +84,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
         var state = input;
         foreach (var op in block.Operations)
         {
-            state = LeaveScopes(state, s => Contains(s, op.Syntax));
+            state = LeaveScopes(state, op.Syntax, null);
             if (throwPoints is not null && MayThrow(op))
             {
                 throwPoints.Add(state);
@@ -98,7 +98,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             return state;
         }
 
-        state = LeaveScopes(state, s => Contains(s, block.BranchValue.Syntax));
+        state = LeaveScopes(state, block.BranchValue.Syntax, null);
         if (throwPoints is not null && MayThrow(block.BranchValue))
         {
             throwPoints.Add(state);
@@ -230,15 +230,17 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             state = state with { Guards = state.Guards.RemoveRange(state.Guards.Keys.Where(k => k is IOperation).ToList()) };
         }
 
-        return LeaveScopes(state, scope => Inside(scope, destination));
+        return LeaveScopes(state, null, destination);
     }
 
-    /// <summary>Releases the locks of unlowered lock statements that control is no longer inside.</summary>
-    private static LockState LeaveScopes(LockState state, System.Func<SyntaxNode, bool> inside)
+    /// <summary>Releases the locks of unlowered lock statements that control is no longer inside: at an operation's
+    /// syntax, or (<paramref name="at"/> null) in the block an edge goes to. Runs for every operation, so it takes no
+    /// delegate and allocates nothing when no such lock is held.</summary>
+    private static LockState LeaveScopes(LockState state, SyntaxNode? at, BasicBlock? destination)
     {
         foreach (var held in state.Held)
         {
-            if (held.Scope is { } scope && !inside(scope))
+            if (held.Scope is { } scope && !(at is not null ? Contains(scope, at) : Inside(scope, destination!)))
             {
                 var guards = state.Guards.Where(g => g.Value.Lock is { } guarded && guarded.SameLock(held)).Select(g => g.Key).ToList();
                 state = state with { Held = state.Held.Remove(held), Guards = guards.Count == 0 ? state.Guards : state.Guards.RemoveRange(guards) };
@@ -501,6 +503,31 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     /// <summary>A held lock named through a local or parameter that is assigned again no longer denotes the object
     /// that variable now holds: its access path becomes stale (it still counts as held).</summary>
     private static LockState StaleAfterReassignment(LockState state, ISymbol variable)
+    {
+        // Every assignment of a local comes here: answer the common case (nothing named through it) without the
+        // closures and lists below.
+        if (state.Guards.IsEmpty && !NamesAny(state.Held, variable))
+        {
+            return state;
+        }
+
+        return StaleNamed(state, variable);
+    }
+
+    private static bool NamesAny(ImmutableArray<HeldLock> held, ISymbol variable)
+    {
+        foreach (var h in held)
+        {
+            if (h.Instance?.Variable is { } v && SymbolEqualityComparer.Default.Equals(v, variable))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static LockState StaleNamed(LockState state, ISymbol variable)
     {
         bool Named(HeldLock h) => h.Instance?.Variable is { } v && SymbolEqualityComparer.Default.Equals(v, variable);
         HeldLock Stale(HeldLock h) => h with { Instance = new AccessPath.Stale(h.Instance!) };

@@ -138,8 +138,19 @@ internal sealed class BlockingCatalog
     }
 
     private static bool Polls(IInvocationOperation invocation)
-        => invocation.Arguments.Any(a => a.Parameter is { RefKind: RefKind.None } p && p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0
-            && a.ArgumentKind != ArgumentKind.DefaultValue && a.Value.ConstantValue is { HasValue: true, Value: 0 });
+    {
+        // A loop, not Any: every recorded call asks, and Any would box the arguments' enumerator.
+        foreach (var a in invocation.Arguments)
+        {
+            if (a.Parameter is { RefKind: RefKind.None } p && p.Name.IndexOf("timeout", System.StringComparison.OrdinalIgnoreCase) >= 0
+                && a.ArgumentKind != ArgumentKind.DefaultValue && a.Value.ConstantValue is { HasValue: true, Value: 0 })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private static BlockingApi Methods(string type, params string[] members) => new(type, members.ToImmutableArray());
 

@@ -35,7 +35,7 @@ internal sealed class Constructions
         => member is IFieldSymbol { IsStatic: false, IsReadOnly: true, Type.IsReferenceType: true }
                  or IPropertySymbol { IsStatic: false, SetMethod: null, Type.IsReferenceType: true, IsIndexer: false }
            && member.DeclaringSyntaxReferences.Length > 0
-            ? _fromParameter.GetOrAdd(member.OriginalDefinition, m => FromParameter(m, cancellationToken))
+            ? _fromParameter.TryGetValue(member.OriginalDefinition, out var known) ? known : FromParameterOnce(member.OriginalDefinition, cancellationToken)
             : null;
 
     /// <summary>
@@ -46,7 +46,7 @@ internal sealed class Constructions
     /// </summary>
     public ISymbol? OwnedBy(ISymbol member, INamedTypeSymbol owner, CancellationToken cancellationToken)
         => member is IFieldSymbol or IPropertySymbol && member.DeclaringSyntaxReferences.Length > 0
-            ? _ownedBy.GetOrAdd(member.OriginalDefinition, m => Back(m, owner, cancellationToken))
+            ? _ownedBy.TryGetValue(member.OriginalDefinition, out var known) ? known : BackOnce(member.OriginalDefinition, owner, cancellationToken)
             : null;
 
     private ISymbol? Back(ISymbol member, INamedTypeSymbol owner, CancellationToken cancellationToken)
@@ -206,7 +206,7 @@ internal sealed class Constructions
     /// (or has no source): then how it was made is unknown.</summary>
     public IReadOnlyList<IObjectCreationOperation>? Of(ISymbol member, CancellationToken cancellationToken)
         => member is IFieldSymbol or IPropertySymbol && member.DeclaringSyntaxReferences.Length > 0
-            ? _byMember.GetOrAdd(member.OriginalDefinition, m => Find(m, cancellationToken))
+            ? _byMember.TryGetValue(member.OriginalDefinition, out var known) ? known : FindOnce(member.OriginalDefinition, cancellationToken)
             : null;
 
     /// <summary>The constant int an argument (by parameter name) was given, if any.</summary>
@@ -291,4 +291,12 @@ internal sealed class Constructions
 
         return creations.Count == 0 ? null : creations;
     }
+
+    // The memoised computations, apart from their lookups above: a lambda that captures parameters makes its
+    // closure on entry to the method that holds it, so a lookup that finds the value would allocate one each time.
+    private IReadOnlyDictionary<IMethodSymbol, int>? FromParameterOnce(ISymbol key, CancellationToken cancellationToken) => _fromParameter.GetOrAdd(key, m => FromParameter(m, cancellationToken));
+
+    private ISymbol? BackOnce(ISymbol key, INamedTypeSymbol owner, CancellationToken cancellationToken) => _ownedBy.GetOrAdd(key, m => Back(m, owner, cancellationToken));
+
+    private IReadOnlyList<IObjectCreationOperation>? FindOnce(ISymbol key, CancellationToken cancellationToken) => _byMember.GetOrAdd(key, m => Find(m, cancellationToken));
 }

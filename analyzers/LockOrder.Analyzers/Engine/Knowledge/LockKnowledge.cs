@@ -218,6 +218,7 @@ internal sealed class LockKnowledge
     /// <summary>The row whose lock protects a field or property, per the table's <c>protects</c>.</summary>
     public LockDecl? ProtectorOf(ISymbol member)
         => _protectedByName.Count == 0 || member is not (IFieldSymbol or IPropertySymbol or IEventSymbol) ? null
+            : _protectedBy.TryGetValue(member.OriginalDefinition, out var known) ? known
             : _protectedBy.GetOrAdd(member.OriginalDefinition, m => _protectedByName.TryGetValue(SymbolNames.Qualified(m), out var decl) ? decl : null);
 
     /// <summary>One of a row's <c>init</c> functions: it runs before the object is shared.</summary>
@@ -226,7 +227,7 @@ internal sealed class LockKnowledge
     /// <summary>The lock class of an identity, interned: the first primitive it is seen with decides its defaults;
     /// a table row binding its symbol decides its name, row and kind.</summary>
     public LockClass ClassOf(LockIdentity identity, string codeName, LockApi api)
-        => _classes.GetOrAdd(identity, id =>
+        => _classes.TryGetValue(identity, out var known) ? known : _classes.GetOrAdd(identity, id =>
         {
             var (sortKey, symbol) = id switch
             {
