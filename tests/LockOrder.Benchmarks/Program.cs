@@ -103,6 +103,8 @@ public static class Program
         double analyzerTime = Median(with.Select(r => r.AnalyzerSeconds));
         Console.WriteLine(FormattableString.Invariant(
             $"build {written} lines ({runs} runs each): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}%; LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"));
+        Console.WriteLine("  runs without (s): " + string.Join(" ", without.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture)))
+            + "; with (s): " + string.Join(" ", with.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture))));
         Record($"build.{lines}.overhead_percent", 100 * (wallWith - wallWithout) / wallWithout);
         Record($"build.{lines}.analyzer_ms_per_1k_lines", 1000 * analyzerTime / (written / 1000.0));
         Record($"build.{lines}.memory_ratio", memWith / memWithout);
@@ -240,6 +242,67 @@ public static class Program
                 factsMs += watch.Elapsed.TotalMilliseconds;
                 factsBytes += GC.GetAllocatedBytesForCurrentThread() - before1;
             }
+        }
+
+        // Where a kept body's allocations go, step by step (the steps of BodyAnalysis, top-level bodies only), on a
+        // fresh model so that nothing is memoised yet.
+        {
+            var fresh = LockOrder.Engine.LockModel.For(compilation.Clone(), Options(lines), CancellationToken.None);
+            var locks = new LockOrder.Engine.Flow.LockOperations(fresh.Knowledge);
+            long graphBytes = 0, contextBytes = 0, walkBytes = 0, buildBytes = 0;
+            double graphMs = 0, contextMs = 0, walkMs = 0, buildMs = 0;
+            int n = 0;
+            var step = new Stopwatch();
+            foreach (var tree in fresh.Compilation.SyntaxTrees)
+            {
+                var semantic = fresh.Compilation.GetSemanticModel(tree);
+                foreach (var member in tree.GetRoot().DescendantNodes(x => x is not Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax).OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>())
+                {
+                    if (!fresh.Filter.MayMatter(member, CancellationToken.None) || semantic.GetDeclaredSymbol(member) is not { } symbol
+                        || LockOrder.Engine.LockModel.BodyRoot(semantic.GetOperation(member)) is not { } root || !fresh.MayMatter(root))
+                    {
+                        continue;
+                    }
+
+                    n++;
+                    long a0 = GC.GetAllocatedBytesForCurrentThread();
+                    step.Restart();
+                    var cfg = LockOrder.Engine.LockModel.CreateGraph(root, CancellationToken.None)!;
+                    graphMs += step.Elapsed.TotalMilliseconds;
+                    long a1 = GC.GetAllocatedBytesForCurrentThread();
+                    step.Restart();
+                    var body = new LockOrder.Engine.Flow.BodyContext(cfg, symbol, CancellationToken.None, i => fresh.Knowledge.LockMember(i.TargetMethod, i.Instance?.Type) is not null);
+                    contextMs += step.Elapsed.TotalMilliseconds;
+                    long a2 = GC.GetAllocatedBytesForCurrentThread();
+                    step.Restart();
+                    var walker = new LockOrder.Engine.Flow.CfgWalker<LockOrder.Engine.Model.LockState>(cfg);
+                    var recorder = new LockOrder.Engine.Flow.FactRecorder(body, fresh.Knowledge);
+                    var silent = new LockOrder.Engine.Flow.LockTransfer(body, locks, LockOrder.Engine.Flow.NullFlowSink.Instance);
+                    var incoming = walker.IsForward ? walker.SolveForward(new LockOrder.Engine.Flow.LockTransfer(body, locks, recorder), silent, LockOrder.Engine.Model.LockState.Empty, CancellationToken.None) : null;
+                    if (incoming is null && walker.Solve(silent, LockOrder.Engine.Model.LockState.Empty, CancellationToken.None) is { } inputs)
+                    {
+                        recorder = new LockOrder.Engine.Flow.FactRecorder(body, fresh.Knowledge);
+                        incoming = walker.Replay(new LockOrder.Engine.Flow.LockTransfer(body, locks, recorder), silent, inputs, CancellationToken.None);
+                    }
+
+                    walkMs += step.Elapsed.TotalMilliseconds;
+                    long a3 = GC.GetAllocatedBytesForCurrentThread();
+                    step.Restart();
+                    if (incoming is not null)
+                    {
+                        recorder.Build(cfg, symbol as IMethodSymbol ?? throw new InvalidOperationException(), root, incoming, walker.IsExceptional);
+                    }
+
+                    buildMs += step.Elapsed.TotalMilliseconds;
+                    long a4 = GC.GetAllocatedBytesForCurrentThread();
+                    graphBytes += a1 - a0;
+                    contextBytes += a2 - a1;
+                    walkBytes += a3 - a2;
+                    buildBytes += a4 - a3;
+                }
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"a kept body's steps ({n} bodies, lambdas not followed): flow graph {graphMs:F0} ms {graphBytes / 1024 / n} KB, context {contextMs:F0} ms {contextBytes / 1024 / n} KB, walk {walkMs:F0} ms {walkBytes / 1024 / n} KB, facts {buildMs:F0} ms {buildBytes / 1024 / n} KB per body"));
         }
 
         Console.WriteLine(FormattableString.Invariant($"kept bodies: bind {bindMs:F0} ms ({bindBytes / 1048576} MB), facts (with summaries) {factsMs:F0} ms ({factsBytes / 1048576} MB), bodies analysed {model.BodiesAnalyzed - before}"));
@@ -505,3 +568,4 @@ internal sealed class DoNothingAnalyzer : DiagnosticAnalyzer
     }
 }
 #pragma warning restore RS1001, RS1036, RS1041, RS2008
+
