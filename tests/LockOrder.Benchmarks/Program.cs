@@ -92,10 +92,20 @@ public static class Program
         var analyzer = typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.Location;
         var without = new List<BuildRun>();
         var with = new List<BuildRun>();
+        // Alternating in ABBA order (without, with, with, without, ...): a machine that slows down or speeds up over
+        // the runs (this one's speed drifts by 10-20% within minutes) then weighs on both sides alike.
         for (int i = 0; i < runs; i++)
         {
-            without.Add(BuildOnce(dir, null));
-            with.Add(BuildOnce(dir, analyzer));
+            if (i % 2 == 0)
+            {
+                without.Add(BuildOnce(dir, null));
+                with.Add(BuildOnce(dir, analyzer));
+            }
+            else
+            {
+                with.Add(BuildOnce(dir, analyzer));
+                without.Add(BuildOnce(dir, null));
+            }
         }
 
         double wallWithout = Median(without.Select(r => r.Seconds)), wallWith = Median(with.Select(r => r.Seconds));
