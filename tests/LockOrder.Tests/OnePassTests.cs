@@ -68,7 +68,7 @@ public class OnePassTests
         Assert.True(looping > 0, $"{looping} bodies with loops");
     }
 
-    private static Compilation Compile(string source)
+    internal static Compilation Compile(string source)
     {
         string Dir(string name) => LockTableTests.RepoFile(Path.Combine("sample-cache", name));
         var files = source == "Corpus"

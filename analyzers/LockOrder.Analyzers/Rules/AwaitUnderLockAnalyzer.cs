@@ -9,7 +9,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LockOrder.Rules;
 
 /// <summary>LOCK007: an await while a lock is held (other than a semaphore taken with WaitAsync).</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class AwaitUnderLockAnalyzer : LockRuleAnalyzer
 {
     public AwaitUnderLockAnalyzer() : base(Descriptors.AwaitUnderLock)
@@ -28,3 +29,4 @@ public sealed class AwaitUnderLockAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

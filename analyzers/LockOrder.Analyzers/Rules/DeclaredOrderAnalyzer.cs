@@ -14,7 +14,8 @@ namespace LockOrder.Rules;
 /// LOCK001: a lock acquired while a lock below it in the table is held, in this body or in anything it calls
 /// (reported at the call, with the path). A sleeping lock that may wait, taken under a spinlock, is LOCK002's.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
 {
     public DeclaredOrderAnalyzer() : base(Descriptors.OutOfOrder)
@@ -35,3 +36,4 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

@@ -15,7 +15,8 @@ namespace LockOrder.Rules;
 /// method of the table's 'frees' list, directly or in a callee). The object is matched by access path: the same
 /// local or parameter, or the same field chain from one.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class HeldWhileFreedAnalyzer : LockRuleAnalyzer
 {
     public HeldWhileFreedAnalyzer() : base(Descriptors.HeldWhileFreed)
@@ -45,3 +46,4 @@ public sealed class HeldWhileFreedAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Threading;
 using LockOrder.Engine;
@@ -13,6 +14,12 @@ namespace LockOrder.Rules;
 /// (live in the IDE, no CompilationEnd), asks the shared <see cref="LockModel"/> for the body's facts, and lets the
 /// rule read them; a whole-compilation rule adds an end action (<see cref="CompilationRun"/>). Any exception is
 /// rethrown with the rule, the member and the place, as vs-threading does, so the AD0001 report says where.
+/// <para>
+/// Each rule is a complete analyzer (a test runs one alone), but the per-body rules ship together in one,
+/// <see cref="BodyRulesAnalyzer"/>: the analyzer driver's own cost for every code block is paid once per analyzer,
+/// and eleven analyzers that each see every code block cost a build more than one that hands each block to eleven
+/// rules.
+/// </para>
 /// </summary>
 public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
 {
@@ -26,41 +33,69 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start =>
+        context.RegisterCompilationStartAction(start => Register(start, new[] { this }));
+    }
+
+    /// <summary>
+    /// Registers what <paramref name="rules"/> need on one compilation: one code-block action that gives each body's
+    /// facts to every rule that is on, and the end actions of whole-compilation rules. A rule alone (a test) and the
+    /// rules together (<see cref="BodyRulesAnalyzer"/>, what ships) run the same code.
+    /// </summary>
+    internal static void Register(CompilationStartAnalysisContext start, IReadOnlyList<LockRuleAnalyzer> rules)
+    {
+        var model = LockModel.For(start.Compilation, start.Options, start.CancellationToken);
+        var runs = new List<(LockRuleAnalyzer Rule, CompilationRun Run)>();
+        foreach (var rule in rules)
         {
-            var model = LockModel.For(start.Compilation, start.Options, start.CancellationToken);
-            if (!IsEnabled(model))
+            if (rule.IsEnabled(model))
+            {
+                runs.Add((rule, rule.Start(model)));
+            }
+        }
+
+        if (runs.Count == 0)
+        {
+            return;
+        }
+
+        // A code-block action, not an operation-block one: the driver then binds nothing for us, and a body
+        // is bound only when its syntax says it may matter (most bodies of a project are never bound twice).
+        start.RegisterCodeBlockAction(block =>
+        {
+            // Most code blocks stop at the syntax filter (decided once per tree, read without a lock): checked here
+            // too, before any allocation, and again in BodiesToAnalyze, which owns the order of the steps.
+            if (block.OwningSymbol is not IMethodSymbol method || !LockModel.HasBodySyntax(block.CodeBlock)
+                || !model.Filter.MayMatter(block.CodeBlock, block.CancellationToken))
             {
                 return;
             }
 
-            var run = Start(model);
-            // A code-block action, not an operation-block one: the driver then binds nothing for us, and a body
-            // is bound only when its syntax says it may matter (most bodies of a project are never bound twice).
-            start.RegisterCodeBlockAction(block =>
+            var bodies = Guard(runs[0].Rule, method, block.CodeBlock, () => model.BodiesToAnalyze(method, block.CodeBlock, block.SemanticModel, block.CancellationToken));
+            foreach (var (rule, run) in runs)
             {
-                // Most code blocks stop at the syntax filter (decided once per tree, read without a lock): checked here
-                // too, before any allocation, and again in BodiesToAnalyze, which owns the order of the steps.
-                if (block.OwningSymbol is not IMethodSymbol method || !LockModel.HasBodySyntax(block.CodeBlock)
-                    || !model.Filter.MayMatter(block.CodeBlock, block.CancellationToken))
+                Guard(rule, method, block.CodeBlock, () =>
                 {
-                    return;
-                }
-
-                Guard(method, block.CodeBlock, () =>
-                {
-                    foreach (var body in model.BodiesToAnalyze(method, block.CodeBlock, block.SemanticModel, block.CancellationToken))
+                    foreach (var body in bodies)
                     {
                         run.Body(body, block.ReportDiagnostic, block.CancellationToken);
                     }
-                });
-            });
 
-            if (run.HasEnd)
-            {
-                start.RegisterCompilationEndAction(end => Guard(start.Compilation.Assembly, null, () => run.End(end.ReportDiagnostic, end.CancellationToken)));
+                    return true;
+                });
             }
         });
+
+        foreach (var (rule, run) in runs)
+        {
+            if (run.HasEnd)
+            {
+                start.RegisterCompilationEndAction(end => Guard(rule, start.Compilation.Assembly, null, () =>
+                {
+                    run.End(end.ReportDiagnostic, end.CancellationToken);
+                    return true;
+                }));
+            }
+        }
     }
 
     /// <summary>Rules that need the table return false when there is none.</summary>
@@ -75,18 +110,20 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
     {
     }
 
+    /// <summary>Runs a rule's step; any exception but cancellation is rethrown naming the rule, the member and the
+    /// place (vs-threading's pattern), so the AD0001 report says where.</summary>
     /// <param name="where">The code block, whose place the report names (its location is made only then).</param>
-    private void Guard(ISymbol symbol, SyntaxNode? where, Action action)
+    private static T Guard<T>(LockRuleAnalyzer rule, ISymbol symbol, SyntaxNode? where, Func<T> action)
     {
         try
         {
-            action();
+            return action();
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             var line = where?.GetLocation().GetLineSpan();
             var place = line is { } span ? $" at {span.Path}({span.StartLinePosition.Line + 1})" : "";
-            throw new InvalidOperationException($"{Rule.Id} failed on {symbol.ToDisplayString()}{place}: {ex.GetType().Name}: {ex.Message}", ex);
+            throw new InvalidOperationException($"{rule.Rule.Id} failed on {symbol.ToDisplayString()}{place}: {ex.GetType().Name}: {ex.Message}", ex);
         }
     }
 

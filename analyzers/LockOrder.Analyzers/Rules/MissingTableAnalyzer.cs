@@ -12,7 +12,8 @@ namespace LockOrder.Rules;
 /// off and how to turn them on. Reported with the first body that takes a lock (live, no compilation end); it has
 /// no location, so which body that is does not show.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class MissingTableAnalyzer : LockRuleAnalyzer
 {
     public MissingTableAnalyzer() : base(Descriptors.NoTable)
@@ -37,3 +38,4 @@ public sealed class MissingTableAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

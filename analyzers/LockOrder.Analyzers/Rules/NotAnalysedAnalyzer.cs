@@ -10,7 +10,8 @@ namespace LockOrder.Rules;
 
 /// <summary>LOCK011 (hidden by default): a body over one of the engine's bounds, named with the bound, so that what
 /// was not checked can be seen.</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class NotAnalysedAnalyzer : LockRuleAnalyzer
 {
     public NotAnalysedAnalyzer() : base(Descriptors.NotAnalysed)
@@ -25,3 +26,4 @@ public sealed class NotAnalysedAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

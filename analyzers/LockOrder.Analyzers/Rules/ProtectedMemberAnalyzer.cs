@@ -22,7 +22,8 @@ namespace LockOrder.Rules;
 /// itself exempt (inferred from the call sites in the compilation, so no annotation is needed). The lock is
 /// matched by class, not instance.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
 {
     public ProtectedMemberAnalyzer() : base(Descriptors.Unprotected)
@@ -104,3 +105,4 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
 
     private static string Name(IMethodSymbol method) => "'" + Findings.Display(method) + "'";
 }
+#pragma warning restore RS1001

@@ -12,7 +12,8 @@ namespace LockOrder.Rules;
 
 /// <summary>LOCK003: a non-reentrant lock class acquired while already held, here or in a callee; and two known,
 /// different instances of one class nested (unless the table marks the class nestable).</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
 {
     public SelfDeadlockAnalyzer() : base(Descriptors.SelfDeadlock)
@@ -72,3 +73,4 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
 
     private static bool MayBeSameInstance(AccessPath? held, AccessPath? taken) => held is null || taken is null || held.Equals(taken);
 }
+#pragma warning restore RS1001

@@ -17,7 +17,8 @@ namespace LockOrder.Rules;
 /// sleep happens inside a callee or a release callback, reported at the call with the path (under the innermost
 /// spinlock the callee still holds when it sleeps: it may drop some first).
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
 {
     public SleepInAtomicAnalyzer() : base(Descriptors.SleepInAtomic)
@@ -38,3 +39,4 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

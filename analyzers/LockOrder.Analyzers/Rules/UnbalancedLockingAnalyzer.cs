@@ -14,7 +14,8 @@ namespace LockOrder.Rules;
 /// lock that is not held. Primitives another owner may release (counting semaphores) are exempt from the last two.
 /// Bodies of declared primitives (wrappers meant to return holding a lock) are not analysed.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class UnbalancedLockingAnalyzer : LockRuleAnalyzer
 {
     public UnbalancedLockingAnalyzer() : base(Descriptors.Unbalanced)
@@ -56,3 +57,4 @@ public sealed class UnbalancedLockingAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

@@ -9,7 +9,8 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace LockOrder.Rules;
 
 /// <summary>LOCK005: a lock acquired in code that no row of the table binds (only when a table is present).</summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class UnlistedLockAnalyzer : LockRuleAnalyzer
 {
     public UnlistedLockAnalyzer() : base(Descriptors.NotInTable)
@@ -29,3 +30,4 @@ public sealed class UnlistedLockAnalyzer : LockRuleAnalyzer
         }
     }
 }
+#pragma warning restore RS1001

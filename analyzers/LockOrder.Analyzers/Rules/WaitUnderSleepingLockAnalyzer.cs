@@ -16,7 +16,8 @@ namespace LockOrder.Rules;
 /// LOCK009 (opt-in): a blocking wait while a sleeping (mutex-class) lock is held, here or in a callee. Where a
 /// spinlock is also held, LOCK002 reports it instead. Lock acquisitions are not waits for this rule.
 /// </summary>
-[DiagnosticAnalyzer(LanguageNames.CSharp)]
+// Shipped inside BodyRulesAnalyzer, with the other per-body rules; a complete analyzer of its own for the tests.
+#pragma warning disable RS1001 // No [DiagnosticAnalyzer]: the package's driver runs it through BodyRulesAnalyzer.
 public sealed class WaitUnderSleepingLockAnalyzer : LockRuleAnalyzer
 {
     public WaitUnderSleepingLockAnalyzer() : base(Descriptors.WaitUnderSleepingLock)
@@ -35,3 +36,4 @@ public sealed class WaitUnderSleepingLockAnalyzer : LockRuleAnalyzer
     private static IEnumerable<HeldLock> SleepingLockOnly(ImmutableArray<HeldLock> held)
         => held.IsEmpty || held.Any(h => h.Class.IsSpinlock) ? Enumerable.Empty<HeldLock>() : new[] { held[held.Length - 1] };
 }
+#pragma warning restore RS1001
