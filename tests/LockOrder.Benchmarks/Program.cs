@@ -54,6 +54,9 @@ public static class Program
             case "probe":
                 Probe(Arg(1, 100_000));
                 return 0;
+            case "driverx":
+                await DriverX(Arg(1, 100_000), Arg(2, 4));
+                return 0;
             case "phases":
                 Phases(Arg(1, 100_000));
                 return 0;
@@ -377,6 +380,45 @@ public static class Program
         Console.WriteLine(FormattableString.Invariant($"phases {lines} lines: bind {bind / 1000:F2} s, flow graph {cfg / 1000:F2} s, lock-state analysis {flow / 1000:F2} s"));
     }
 
+    private static async Task DriverX(int lines, int rounds)
+    {
+        var compilation = Compile(lines);
+        var options = Options(lines);
+        var configs = new (string Name, Func<ImmutableArray<DiagnosticAnalyzer>> Make)[]
+        {
+            ("none", () => ImmutableArray<DiagnosticAnalyzer>.Empty),
+            ("1 nothing", () => ImmutableArray.Create<DiagnosticAnalyzer>(new DoNothingAnalyzer())),
+            ("13 nothing", () => Enumerable.Range(0, 13).Select(_ => (DiagnosticAnalyzer)new DoNothingAnalyzer()).ToImmutableArray()),
+            ("lockorder", () => Analyzers()),
+        };
+        var results = configs.ToDictionary(c => c.Name, _ => new List<double>());
+        for (int r = 0; r < rounds; r++)
+        {
+            foreach (var (name, make) in r % 2 == 0 ? configs : configs.Reverse())
+            {
+                GC.Collect();
+                var c = compilation.Clone();
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var analyzers = make();
+                if (analyzers.IsEmpty)
+                {
+                    _ = c.GetDiagnostics();
+                }
+                else
+                {
+                    _ = await c.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
+                }
+
+                results[name].Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
+            }
+        }
+
+        foreach (var (name, list) in results)
+        {
+            Console.WriteLine($"{name,-12} cpu median {Median(list):F2} s  runs {string.Join(" ", list.Select(x => x.ToString("F2")))}");
+        }
+    }
+
     // ---- one edited document, as the IDE analyses it ---------------------------------------------------------
 
     private static async Task Ide(int lines, int runs)
@@ -529,9 +571,11 @@ public static class Program
         public override Microsoft.CodeAnalysis.Text.SourceText GetText(CancellationToken cancellationToken = default) => _text;
     }
 
+    /// <summary>The analyzers the compiler loads from LockOrder's assembly: those with [DiagnosticAnalyzer] (each
+    /// per-body rule is an analyzer of its own too, for tests, but ships inside BodyRulesAnalyzer).</summary>
     private static ImmutableArray<DiagnosticAnalyzer> Analyzers()
         => typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetConstructor(Type.EmptyTypes) is not null)
+            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t) && t.GetCustomAttributes(typeof(DiagnosticAnalyzerAttribute), false).Length > 0)
             .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToImmutableArray();
 
     private static double Median(IEnumerable<double> values)
