@@ -71,17 +71,32 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
             }
 
             var bodies = Guard(runs[0].Rule, method, block.CodeBlock, () => model.BodiesToAnalyze(method, block.CodeBlock, block.SemanticModel, block.CancellationToken));
+            // A rule that fails does not keep the others from reporting on the body (as separate analyzers would
+            // not): the first failure is rethrown once every rule has run.
+            Exception? failed = null;
             foreach (var (rule, run) in runs)
             {
-                Guard(rule, method, block.CodeBlock, () =>
+                try
                 {
-                    foreach (var body in bodies)
+                    Guard(rule, method, block.CodeBlock, () =>
                     {
-                        run.Body(body, block.ReportDiagnostic, block.CancellationToken);
-                    }
+                        foreach (var body in bodies)
+                        {
+                            run.Body(body, block.ReportDiagnostic, block.CancellationToken);
+                        }
 
-                    return true;
-                });
+                        return true;
+                    });
+                }
+                catch (InvalidOperationException ex)
+                {
+                    failed ??= ex; // Guard's report, naming the rule and the place.
+                }
+            }
+
+            if (failed is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failed).Throw();
             }
         });
 
