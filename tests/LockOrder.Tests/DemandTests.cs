@@ -18,7 +18,7 @@ namespace LockOrder.Tests;
 /// </summary>
 public class DemandTests
 {
-    private const string Table = """
+    internal const string Table = """
         {
           "locks": [ { "name": "tcon->tc_lock", "kind": "spinlock", "symbol": "Tcon.TcLock", "protects": [ "Tcon.TcCount" ] } ]
         }

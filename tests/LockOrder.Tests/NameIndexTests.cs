@@ -25,12 +25,6 @@ public class NameIndexTests
 {
     private static readonly string Root = LockTableTests.RepoFile("");
 
-    private const string Table = """
-        {
-          "locks": [ { "name": "tcon->tc_lock", "kind": "spinlock", "symbol": "Tcon.TcLock", "protects": [ "Tcon.TcCount" ] } ]
-        }
-        """;
-
     public static IEnumerable<object[]> RealSources()
         => Directory.EnumerateFiles(Path.Combine(Root, "sample-cache"), "*.cs", SearchOption.AllDirectories)
             .Concat(Directory.EnumerateFiles(Path.Combine(Root, "tests", "LockOrder.Tests", "Corpus"), "*.cs"))
@@ -103,7 +97,7 @@ public class NameIndexTests
                 public int Locked() { lock (TcLock) { return Tally(); } }
                 public int Unlocked() => T\u0061lly();
             }
-            """, Table);
+            """, DemandTests.Table);
 
     [Fact]
     public Task Name_only_in_comments_and_strings_is_not_a_caller()
@@ -117,5 +111,5 @@ public class NameIndexTests
                 // Tally() is called only under the lock.
                 public string Unlocked() => "Tally()";
             }
-            """, Table);
+            """, DemandTests.Table);
 }

@@ -504,21 +504,19 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     /// that variable now holds: its access path becomes stale (it still counts as held).</summary>
     private static LockState StaleAfterReassignment(LockState state, ISymbol variable)
     {
-        // Every assignment of a local comes here: answer the common case (nothing named through it) without the
-        // closures and lists below.
-        if (state.Guards.IsEmpty && !NamesAny(state.Held, variable))
-        {
-            return state;
-        }
-
-        return StaleNamed(state, variable);
+        // Every assignment of a local comes here: answer the common case (nothing named through it) before the
+        // closures and lists of the rest (a lambda that captures a parameter allocates on entry to its method).
+        bool held = NamesAny(state.Held, variable);
+        return !held && state.Guards.IsEmpty ? state : StaleNamed(state, variable, held);
     }
+
+    private static bool NamedBy(HeldLock h, ISymbol variable) => h.Instance?.Variable is { } v && SymbolEqualityComparer.Default.Equals(v, variable);
 
     private static bool NamesAny(ImmutableArray<HeldLock> held, ISymbol variable)
     {
         foreach (var h in held)
         {
-            if (h.Instance?.Variable is { } v && SymbolEqualityComparer.Default.Equals(v, variable))
+            if (NamedBy(h, variable))
             {
                 return true;
             }
@@ -527,12 +525,11 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
         return false;
     }
 
-    private static LockState StaleNamed(LockState state, ISymbol variable)
+    private static LockState StaleNamed(LockState state, ISymbol variable, bool held)
     {
-        bool Named(HeldLock h) => h.Instance?.Variable is { } v && SymbolEqualityComparer.Default.Equals(v, variable);
-        HeldLock Stale(HeldLock h) => h with { Instance = new AccessPath.Stale(h.Instance!) };
-        var guarded = state.Guards.Where(g => g.Value.Lock is { } l && Named(l)).ToList();
-        if (!state.Held.Any(Named) && guarded.Count == 0)
+        static HeldLock Stale(HeldLock h) => h with { Instance = new AccessPath.Stale(h.Instance!) };
+        var guarded = state.Guards.Where(g => g.Value.Lock is { } l && NamedBy(l, variable)).ToList();
+        if (!held && guarded.Count == 0)
         {
             return state;
         }
@@ -544,7 +541,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             guards = guards.SetItem(pair.Key, pair.Value with { Lock = Stale(pair.Value.Lock!) });
         }
 
-        return state with { Held = state.Held.Select(h => Named(h) ? Stale(h) : h).ToImmutableArray(), Guards = guards };
+        return state with { Held = state.Held.Select(h => NamedBy(h, variable) ? Stale(h) : h).ToImmutableArray(), Guards = guards };
     }
 
     private static IOperation Strip(IOperation op)
