@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
@@ -8,6 +9,7 @@ using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
 
 namespace LockOrder.Engine.Knowledge;
 
@@ -37,11 +39,13 @@ internal sealed class BodyFilter
     private readonly HashSet<string> _blockingNames = new(StringComparer.Ordinal);
     private readonly bool _anyArgument;
     private readonly ConcurrentDictionary<string, bool> _sourceMethodNames = new(StringComparer.Ordinal);
+    private readonly Lazy<Dictionary<int, WordKind>> _words;
 
     public BodyFilter(Compilation compilation, LockTable table, LockOptions options)
     {
         _compilation = compilation;
         _anyArgument = options.UnknownCallsMaySleep;
+        _words = new Lazy<Dictionary<int, WordKind>>(Words, LazyThreadSafetyMode.ExecutionAndPublication);
         foreach (var api in LockApi.BuiltIn.Concat(table.Primitives.Select(LockApi.FromTable)))
         {
             _names.UnionWith(api.Members.Select(m => Last(m.Name)));
@@ -100,6 +104,7 @@ internal sealed class BodyFilter
     {
         var root = tree.GetRoot(cancellationToken);
         var decided = new Dictionary<SyntaxNode, bool>();
+        SourceText? text = null;
         if (root is CompilationUnitSyntax unit && unit.Members.Any(m => m is GlobalStatementSyntax))
         {
             decided[unit] = Decide(unit, cancellationToken);
@@ -112,12 +117,167 @@ internal sealed class BodyFilter
                 || node is ArrowExpressionClauseSyntax { Parent: BasePropertyDeclarationSyntax })
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                decided[node] = Decide(node, cancellationToken);
+                text ??= tree.GetText(cancellationToken);
+                decided[node] = TextMayMatter(node, text) ? Decide(node, cancellationToken) : HasLocalFunction(node);
             }
         }
 
         return decided;
     }
+
+    // ---- the text pre-check ---------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether the body's text has anything <see cref="Decide"/> could stop at, other than a local function: the
+    /// words <c>lock</c> or <c>delegate</c>, an <c>=&gt;</c> (its own expression body's arrow aside), a word that is
+    /// a lock API member's or a protected member's name, or a word that is a source method's or a blocking call's
+    /// name (or a blocking type's) and is not followed by <c>(</c>. False means <see cref="Decide"/> can only find a
+    /// local function, which <see cref="HasLocalFunction"/> looks for among the statements alone.
+    /// <para>
+    /// A pre-check, so it may say yes too often (a word in a comment or a string, a hash that collides, a name
+    /// followed by a comment), never no where a node would say yes: a lock statement, a lambda and an anonymous
+    /// method are spelled by those tokens, and a simple name's text is its value (escapes and formatting characters
+    /// aside, which send the body to <see cref="Decide"/>); a name followed by <c>(</c> is called, created,
+    /// declared or a pattern's type, never a method group. Most bodies of a project say no here, and reading their
+    /// text is several times cheaper than walking their nodes (the walk made most of the filter's cost in a build).
+    /// Hand-written: a scan of a <see cref="SourceText"/>, as <see cref="Calls.NameIndex"/> does.
+    /// </para>
+    /// </summary>
+    private bool TextMayMatter(SyntaxNode body, SourceText text)
+    {
+        if (_anyArgument)
+        {
+            return true;
+        }
+
+        var ownArrow = body switch
+        {
+            BaseMethodDeclarationSyntax { ExpressionBody: { } arrow } => arrow.ArrowToken.Span,
+            AccessorDeclarationSyntax { ExpressionBody: { } arrow } => arrow.ArrowToken.Span,
+            ArrowExpressionClauseSyntax arrow => arrow.ArrowToken.Span,
+            _ => default,
+        };
+        var span = body.Span;
+        var chars = Buffer(span.Length);
+        text.CopyTo(span.Start, chars, 0, span.Length);
+        var words = _words.Value;
+        int skipFrom = ownArrow.IsEmpty ? -1 : ownArrow.Start - span.Start;
+        uint hash = 0;
+        int wordStart = -1;
+        for (int i = 0; i <= span.Length; i++)
+        {
+            char c = i < span.Length ? chars[i] : ' ';
+            if (c == '\\' && i + 1 < span.Length && chars[i + 1] is 'u' or 'U')
+            {
+                return true; // A Unicode escape may spell a name other than as it reads.
+            }
+
+            if (IsWordChar(c))
+            {
+                if (c > 127 && (char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                {
+                    return true; // The lexer drops a formatting character from a name, and a surrogate ends one.
+                }
+
+                hash = wordStart < 0 ? Add(Offset, c) : Add(hash, c);
+                wordStart = wordStart < 0 ? i : wordStart;
+                continue;
+            }
+
+            if (wordStart >= 0)
+            {
+                if (words.TryGetValue(unchecked((int)hash), out var kind) && (kind == WordKind.Always || !FollowedByParenthesis(chars, i, span.Length)))
+                {
+                    return true;
+                }
+
+                wordStart = -1;
+            }
+
+            if (c == '=' && i + 1 < span.Length && chars[i + 1] == '>' && i != skipFrom)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the body declares a local function, read from its statements alone: outside a lambda or an
+    /// anonymous method (which the text pre-check has already let through) no expression holds a statement.</summary>
+    private static bool HasLocalFunction(SyntaxNode body)
+        => body.DescendantNodes(n => n is not ExpressionSyntax).Any(n => n.IsKind(SyntaxKind.LocalFunctionStatement));
+
+    private static bool FollowedByParenthesis(char[] chars, int i, int length)
+    {
+        while (i < length && chars[i] is ' ' or '\t' or '\r' or '\n')
+        {
+            i++;
+        }
+
+        return i < length && chars[i] == '(';
+    }
+
+    private static bool IsWordChar(char c)
+        => c is (>= 'a' and <= 'z') or (>= 'A' and <= 'Z') or (>= '0' and <= '9') or '_' || c > 127;
+
+    private const uint Offset = 2166136261;
+
+    private static uint Add(uint hash, char c) => unchecked((hash ^ c) * 16777619);
+
+    private static int Hash(string word)
+    {
+        uint hash = Offset;
+        foreach (char c in word)
+        {
+            hash = Add(hash, c);
+        }
+
+        return unchecked((int)hash);
+    }
+
+    private enum WordKind
+    {
+        /// <summary>Called or not: a keyword, a lock API member's or a protected member's name.</summary>
+        Always,
+
+        /// <summary>Only when not called: what may be a method group.</summary>
+        NotCalled,
+    }
+
+    /// <summary>The hashes of the words the pre-check looks for. The source methods' names are read from every
+    /// tree's declarations (kept per tree, as for <see cref="MayBeMethodGroup"/>), once per compilation.</summary>
+    private Dictionary<int, WordKind> Words()
+    {
+        var words = new Dictionary<int, WordKind>();
+        foreach (var name in _blockingNames.Concat(_blockingTypes).Concat(_compilation.SyntaxTrees.SelectMany(t => MethodNames.GetValue(t, Declared))))
+        {
+            words[Hash(name)] = WordKind.NotCalled;
+        }
+
+        foreach (var name in _names.Concat(new[] { "lock", "delegate" }))
+        {
+            words[Hash(name)] = WordKind.Always;
+        }
+
+        return words;
+    }
+
+    [ThreadStatic]
+    private static char[]? t_buffer;
+
+    private static char[] Buffer(int length)
+    {
+        if (t_buffer is null || t_buffer.Length < length)
+        {
+            t_buffer = new char[Math.Max(length, 4096)];
+        }
+
+        return t_buffer;
+    }
+
+    /// <summary>The decision from the body's nodes alone, without the text pre-check (what tests compare with).</summary>
+    internal bool DecideBySyntax(SyntaxNode body) => Decide(body, CancellationToken.None);
 
     private bool Decide(SyntaxNode body, CancellationToken cancellationToken)
     {
