@@ -22,6 +22,7 @@ internal sealed class Constructions
 
     private readonly ConcurrentDictionary<ISymbol, IReadOnlyDictionary<IMethodSymbol, int>?> _fromParameter = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, ISymbol?> _ownedBy = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, TypeWrites> _writes = new(SymbolEqualityComparer.Default);
 
     public Constructions(Compilation compilation) => _compilation = compilation;
 
@@ -93,19 +94,12 @@ internal sealed class Constructions
             return false;
         }
 
-        foreach (var reference in InCompilation(member.ContainingType))
+        if (WritesIn(member.ContainingType, cancellationToken).Foreign.TryGetValue(member.Name, out var foreign))
         {
-            foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+            foreach (var written in foreign)
             {
-                var written = node switch
-                {
-                    AssignmentExpressionSyntax { Left: MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } access } when access.Name.Identifier.ValueText == member.Name => access,
-                    ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: var expression } when NameOf(expression) == member.Name
-                        || expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: var name } && name == member.Name => expression,
-                    _ => null,
-                };
 #pragma warning disable RS1030 // Once per member, on demand, only the member's own type.
-                if (written is not null && SymbolEqualityComparer.Default.Equals(
+                if (SymbolEqualityComparer.Default.Equals(
                         _compilation.GetSemanticModel(written.SyntaxTree).GetSymbolInfo(written, cancellationToken).Symbol?.OriginalDefinition, member))
 #pragma warning restore RS1030
                 {
@@ -149,15 +143,10 @@ internal sealed class Constructions
         }
 
         var parameters = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-        foreach (var reference in InCompilation(member.ContainingType))
+        if (WritesIn(member.ContainingType, cancellationToken).ByName.TryGetValue(member.Name, out var assignments))
         {
-            foreach (var assignment in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<AssignmentExpressionSyntax>())
+            foreach (var assignment in assignments)
             {
-                if (NameOf(assignment.Left) != member.Name)
-                {
-                    continue;
-                }
-
 #pragma warning disable RS1030 // Once per member, on demand, only the member's own type.
                 var semantic = _compilation.GetSemanticModel(assignment.SyntaxTree);
 #pragma warning restore RS1030
@@ -193,6 +182,69 @@ internal sealed class Constructions
         }
 
         return parameters.Count == 0 ? null : parameters;
+    }
+
+    /// <summary>The stores a type's code makes, by the name they store into, in the order of its declarations:
+    /// assignments to a simple name or <c>this.Name</c> (<see cref="TypeWrites.ByName"/>), and stores on another
+    /// object, <c>other.Name = ...</c> or <c>ref</c>/<c>out</c> arguments (<see cref="TypeWrites.Foreign"/>).
+    /// Read once per type, on demand: every member of a type asks the same questions of the same syntax, and a walk
+    /// of the type per member cost a build more than the answers (a type with n members was walked up to 3n times).
+    /// A name is only a candidate; the callers bind each candidate to the member.</summary>
+    private TypeWrites WritesIn(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        if (_writes.TryGetValue(type, out var known))
+        {
+            return known;
+        }
+
+        var writes = new TypeWrites();
+        foreach (var reference in InCompilation(type))
+        {
+            foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+            {
+                switch (node)
+                {
+                    case AssignmentExpressionSyntax assignment:
+                        if (NameOf(assignment.Left) is { } name)
+                        {
+                            TypeWrites.Add(writes.ByName, name, assignment);
+                        }
+
+                        if (assignment.Left is MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } access)
+                        {
+                            TypeWrites.Add(writes.Foreign, access.Name.Identifier.ValueText, access);
+                        }
+
+                        break;
+                    case ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: var expression }:
+                        if ((NameOf(expression) ?? (expression as MemberAccessExpressionSyntax)?.Name.Identifier.ValueText) is { } byReference)
+                        {
+                            TypeWrites.Add(writes.Foreign, byReference, expression);
+                        }
+
+                        break;
+                }
+            }
+        }
+
+        return _writes.GetOrAdd(type, writes);
+    }
+
+    private sealed class TypeWrites
+    {
+        public Dictionary<string, List<AssignmentExpressionSyntax>> ByName { get; } = new(System.StringComparer.Ordinal);
+
+        public Dictionary<string, List<ExpressionSyntax>> Foreign { get; } = new(System.StringComparer.Ordinal);
+
+        public static void Add<T>(Dictionary<string, List<T>> map, string name, T node)
+        {
+            if (!map.TryGetValue(name, out var list))
+            {
+                map[name] = list = new List<T>();
+            }
+
+            list.Add(node);
+        }
     }
 
     private static string? NameOf(ExpressionSyntax left) => left switch
@@ -239,18 +291,12 @@ internal sealed class Constructions
             }
         }
 
-        foreach (var reference in InCompilation(member.ContainingType))
+        if (WritesIn(member.ContainingType, cancellationToken).ByName.TryGetValue(member.Name, out var assignments))
         {
-            foreach (var assignment in reference.GetSyntax(cancellationToken).DescendantNodes().OfType<AssignmentExpressionSyntax>())
+            foreach (var assignment in assignments)
             {
-                var name = assignment.Left switch
-                {
-                    IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-                    MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var n } => n.Identifier.ValueText,
-                    _ => null,
-                };
 #pragma warning disable RS1030 // As below: once per member, on demand.
-                if (name == member.Name && SymbolEqualityComparer.Default.Equals(
+                if (SymbolEqualityComparer.Default.Equals(
                         _compilation.GetSemanticModel(assignment.SyntaxTree).GetSymbolInfo(assignment.Left, cancellationToken).Symbol?.OriginalDefinition, member))
 #pragma warning restore RS1030
                 {
