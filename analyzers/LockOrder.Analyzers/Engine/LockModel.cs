@@ -161,6 +161,21 @@ internal sealed class LockModel
 
     private readonly ConcurrentDictionary<SyntaxNode, bool> _mayMatter = new();
 
+    private readonly ConditionalWeakTable<BodyFacts, StrongBox<ImmutableArray<Queries.OrderEdge>>> _orderEdges = new();
+
+    /// <summary>A body's order edges (<see cref="Queries.OrderEdges"/>), kept with its facts: several rules read
+    /// them. A computation that is cancelled keeps nothing.</summary>
+    public ImmutableArray<Queries.OrderEdge> OrderEdgesOf(BodyFacts body, Func<ImmutableArray<Queries.OrderEdge>> compute)
+    {
+        if (_orderEdges.TryGetValue(body, out var known))
+        {
+            return known.Value;
+        }
+
+        var edges = compute();
+        return _orderEdges.GetValue(body, _ => new StrongBox<ImmutableArray<Queries.OrderEdge>>(edges)).Value;
+    }
+
     private bool WalkMayMatter(IOperation block)
     {
         foreach (var op in block.DescendantsAndSelf())

@@ -225,9 +225,22 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     /// block is lost; a lock statement left unlowered releases its lock when the edge leaves the statement.</summary>
     public LockState OnEdge(LockState state, BasicBlock destination)
     {
-        if (!state.Guards.IsEmpty && state.Guards.Keys.Any(k => k is IOperation))
+        if (!state.Guards.IsEmpty)
         {
-            state = state with { Guards = state.Guards.RemoveRange(state.Guards.Keys.Where(k => k is IOperation).ToList()) };
+            // Most guards are locals (lockTaken): look for a try-lock's before making a list.
+            List<object>? tried = null;
+            foreach (var guard in state.Guards)
+            {
+                if (guard.Key is IOperation)
+                {
+                    (tried ??= new List<object>()).Add(guard.Key);
+                }
+            }
+
+            if (tried is not null)
+            {
+                state = state with { Guards = state.Guards.RemoveRange(tried) };
+            }
         }
 
         return LeaveScopes(state, null, destination);

@@ -57,8 +57,9 @@ internal readonly record struct CallbackUnderLock(CallFact Call, ImmutableArray<
 /// </summary>
 internal static class OrderEdges
 {
-    public static IEnumerable<OrderEdge> Of(LockModel model, BodyFacts body, CancellationToken cancellationToken)
-        => Direct(model, body, cancellationToken).Concat(CallbackEdges(model, body, cancellationToken));
+    /// <summary>The body's edges, computed once per body: LOCK001, LOCK003 and LOCK008 each read them all.</summary>
+    public static ImmutableArray<OrderEdge> Of(LockModel model, BodyFacts body, CancellationToken cancellationToken)
+        => model.OrderEdgesOf(body, () => Direct(model, body, cancellationToken).Concat(CallbackEdges(model, body, cancellationToken)).ToImmutableArray());
 
     private static IEnumerable<OrderEdge> Direct(LockModel model, BodyFacts body, CancellationToken cancellationToken)
     {
