@@ -161,7 +161,7 @@ internal sealed class LockModel
 
     private readonly ConcurrentDictionary<SyntaxNode, bool> _mayMatter = new();
 
-    private readonly ConditionalWeakTable<BodyFacts, StrongBox<ImmutableArray<Queries.OrderEdge>>> _orderEdges = new();
+    private readonly ConcurrentDictionary<BodyFacts, ImmutableArray<Queries.OrderEdge>> _orderEdges = new(ByReference<BodyFacts>.Instance);
 
     /// <summary>A body's order edges (<see cref="Queries.OrderEdges"/>), kept with its facts: several rules read
     /// them. A computation that is cancelled keeps nothing.</summary>
@@ -169,11 +169,22 @@ internal sealed class LockModel
     {
         if (_orderEdges.TryGetValue(body, out var known))
         {
-            return known.Value;
+            return known;
         }
 
-        var edges = compute();
-        return _orderEdges.GetValue(body, _ => new StrongBox<ImmutableArray<Queries.OrderEdge>>(edges)).Value;
+        return _orderEdges.GetOrAdd(body, compute());
+    }
+
+    /// <summary>Facts are records, equal by value: a map of them by body compares references (as the facts are
+    /// kept, one object per body), not their contents.</summary>
+    private sealed class ByReference<T> : IEqualityComparer<T>
+        where T : class
+    {
+        public static readonly ByReference<T> Instance = new();
+
+        public bool Equals(T? x, T? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(T obj) => RuntimeHelpers.GetHashCode(obj);
     }
 
     private bool WalkMayMatter(IOperation block)

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
@@ -156,7 +157,7 @@ internal sealed class Summaries
     // Summaries by method and budget (how many calls below the method they follow): each computed once per
     // compilation, on demand.
     private readonly ConcurrentDictionary<(IMethodSymbol Method, int Budget), MethodSummary> _done = new(new BudgetKeyComparer());
-    private readonly object _gate = new();
+    private readonly ConcurrentDictionary<(IMethodSymbol Method, int Budget), Lazy<MethodSummary>> _pending = new(new BudgetKeyComparer());
 
     private readonly FreshObjects _fresh;
 
@@ -191,17 +192,26 @@ internal sealed class Summaries
             return summary;
         }
 
-        // One computation at a time: a summary's callees' summaries are computed inside it, under the same lock.
-        lock (_gate)
+        // Each summary is computed once, by whoever asks first; others wait for that one alone, not for every
+        // summary in progress (one lock for all serialised the rules' threads on each other). A summary waits only
+        // for summaries of a smaller budget and for bodies' facts, which wait for no summary: no wait can close a
+        // circle.
+        var pending = _pending.GetOrAdd(key, k => new Lazy<MethodSummary>(() => Summarize(k.Method, k.Budget, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
         {
-            if (!_done.TryGetValue(key, out summary))
-            {
-                summary = Summarize(key.Item1, budget, cancellationToken);
-                _done[key] = summary;
-            }
-
-            return summary;
+            summary = pending.Value;
         }
+        catch (OperationCanceledException)
+        {
+            // Not kept (as for a body's facts): the next request computes it again, with its own token.
+            ((ICollection<KeyValuePair<(IMethodSymbol Method, int Budget), Lazy<MethodSummary>>>)_pending).Remove(
+                new KeyValuePair<(IMethodSymbol Method, int Budget), Lazy<MethodSummary>>(key, pending));
+            cancellationToken.ThrowIfCancellationRequested();
+            return Get(method, budget, cancellationToken);
+        }
+
+        _done.TryAdd(key, summary);
+        return summary;
     }
 
     private sealed class BudgetKeyComparer : IEqualityComparer<(IMethodSymbol Method, int Budget)>

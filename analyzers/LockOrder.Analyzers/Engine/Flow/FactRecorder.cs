@@ -81,7 +81,8 @@ internal sealed class FactRecorder : IFlowSink
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
             : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, PlaceOf(lockEvent.Lock.Instance))
             {
-                OrderedAfter = before.Held.Select(h => h.Instance).Where(i => i is not null && _body.IsOrderedPair(i, lockEvent.Lock.Instance)).Select(i => i!).ToImmutableArray(),
+                OrderedAfter = before.Held.IsEmpty || lockEvent.Lock.Instance is null ? ImmutableArray<AccessPath>.Empty
+                    : before.Held.Select(h => h.Instance).Where(i => i is not null && _body.IsOrderedPair(i, lockEvent.Lock.Instance)).Select(i => i!).ToImmutableArray(),
             };
 
     public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)

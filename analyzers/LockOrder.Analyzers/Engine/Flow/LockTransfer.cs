@@ -495,9 +495,9 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 if (index < 0)
                 {
                     // Not held on this path, or held only where a flag says so: either way not held after it.
-                    var conditional = state.Guards.Where(g => g.Value.Lock is { } guarded && ReferenceEquals(guarded.Class, lockRef.Class) && Equals(guarded.Instance, lockRef.Instance))
+                    var conditional = state.Guards.IsEmpty ? null : state.Guards.Where(g => g.Value.Lock is { } guarded && ReferenceEquals(guarded.Class, lockRef.Class) && Equals(guarded.Instance, lockRef.Instance))
                         .Select(g => g.Key).ToList();
-                    return state with { Dropped = state.Dropped.Add(lockRef.Class), Guards = conditional.Count == 0 ? state.Guards : state.Guards.RemoveRange(conditional) };
+                    return state with { Dropped = state.Dropped.Add(lockRef.Class), Guards = conditional is null || conditional.Count == 0 ? state.Guards : state.Guards.RemoveRange(conditional) };
                 }
 
                 var entry = state.Held[index];
@@ -507,8 +507,9 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 }
 
                 // Once released, a guard no longer says anything about the lock.
-                var stale = state.Guards.Where(g => g.Value.Lock is { } guarded && guarded.SameLock(entry)).Select(g => g.Key).ToList();
-                return new LockState(state.Held.RemoveAt(index), stale.Count == 0 ? state.Guards : state.Guards.RemoveRange(stale), state.Dropped);
+                // (Most states have no guards: then nothing is enumerated or allocated.)
+                var stale = state.Guards.IsEmpty ? null : state.Guards.Where(g => g.Value.Lock is { } guarded && guarded.SameLock(entry)).Select(g => g.Key).ToList();
+                return new LockState(state.Held.RemoveAt(index), stale is null || stale.Count == 0 ? state.Guards : state.Guards.RemoveRange(stale), state.Dropped);
             }
         }
     }

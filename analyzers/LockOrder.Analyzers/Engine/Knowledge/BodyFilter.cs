@@ -70,7 +70,7 @@ internal sealed class BodyFilter
     }
 
 
-    private readonly ConcurrentDictionary<SyntaxTree, Lazy<Dictionary<SyntaxNode, bool>>> _decided = new();
+    private readonly ConcurrentDictionary<SyntaxTree, Lazy<Dictionary<long, bool>>> _decided = new();
 
     /// <summary>Whether the body's syntax may take or release a lock, make a delegate, or touch a protected
     /// member (see the class). The bodies of a tree are decided together, once, whichever rule asks first: every
@@ -78,9 +78,9 @@ internal sealed class BodyFilter
     /// showed more time in the map than in the decisions). A tree's decisions are read without a lock.</summary>
     public bool MayMatter(SyntaxNode body, CancellationToken cancellationToken)
     {
-        var decided = _decided.GetOrAdd(body.SyntaxTree, tree => new Lazy<Dictionary<SyntaxNode, bool>>(
+        var decided = _decided.GetOrAdd(body.SyntaxTree, tree => new Lazy<Dictionary<long, bool>>(
             () => DecideTree(tree, cancellationToken), LazyThreadSafetyMode.ExecutionAndPublication));
-        Dictionary<SyntaxNode, bool> bodies;
+        Dictionary<long, bool> bodies;
         try
         {
             bodies = decided.Value;
@@ -89,25 +89,38 @@ internal sealed class BodyFilter
         {
             // The asker that started the tree was cancelled (the IDE drops a stale request): let the next one
             // decide it again rather than keep the cancellation.
-            ((ICollection<KeyValuePair<SyntaxTree, Lazy<Dictionary<SyntaxNode, bool>>>>)_decided).Remove(new KeyValuePair<SyntaxTree, Lazy<Dictionary<SyntaxNode, bool>>>(body.SyntaxTree, decided));
+            ((ICollection<KeyValuePair<SyntaxTree, Lazy<Dictionary<long, bool>>>>)_decided).Remove(new KeyValuePair<SyntaxTree, Lazy<Dictionary<long, bool>>>(body.SyntaxTree, decided));
             cancellationToken.ThrowIfCancellationRequested();
             return Decide(body, cancellationToken);
         }
 
         // A code block the tree's walk does not list (none is expected) is decided on its own.
-        return bodies.TryGetValue(body, out var known) ? known : Decide(body, cancellationToken);
+        return bodies.TryGetValue(Key(body), out var known) ? known : Decide(body, cancellationToken);
+    }
+
+    /// <summary>A code block of a tree by its start and kind (no two share both): a key that hashes without the
+    /// object header, which a map keyed by node made every body pay for.</summary>
+    private static long Key(SyntaxNode node) => ((long)node.SpanStart << 16) | (ushort)node.RawKind;
+
+    /// <summary>The tree's text, copied once into this thread's buffer for the bodies' pre-checks.</summary>
+    private static char[] Text(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        var text = tree.GetText(cancellationToken);
+        var chars = Buffer(text.Length);
+        text.CopyTo(0, chars, 0, text.Length);
+        return chars;
     }
 
     /// <summary>Every code block of the tree (the nodes a code-block action is given: a method's, an accessor's,
     /// a property's arrow, top-level statements' unit), each decided.</summary>
-    private Dictionary<SyntaxNode, bool> DecideTree(SyntaxTree tree, CancellationToken cancellationToken)
+    private Dictionary<long, bool> DecideTree(SyntaxTree tree, CancellationToken cancellationToken)
     {
         var root = tree.GetRoot(cancellationToken);
-        var decided = new Dictionary<SyntaxNode, bool>();
-        SourceText? text = null;
+        var decided = new Dictionary<long, bool>();
+        char[]? text = null;
         if (root is CompilationUnitSyntax unit && unit.Members.Any(m => m is GlobalStatementSyntax))
         {
-            decided[unit] = Decide(unit, cancellationToken);
+            decided[Key(unit)] = Decide(unit, cancellationToken);
         }
 
         foreach (var node in root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax
@@ -117,8 +130,8 @@ internal sealed class BodyFilter
                 || node is ArrowExpressionClauseSyntax { Parent: BasePropertyDeclarationSyntax })
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                text ??= tree.GetText(cancellationToken);
-                decided[node] = TextMayMatter(node, text) ? Decide(node, cancellationToken) : HasLocalFunction(node);
+                text ??= Text(tree, cancellationToken);
+                decided[Key(node)] = TextMayMatter(node, text) ? Decide(node, cancellationToken) : HasLocalFunction(node);
             }
         }
 
@@ -143,7 +156,7 @@ internal sealed class BodyFilter
     /// Hand-written: a scan of a <see cref="SourceText"/>, as <see cref="Calls.NameIndex"/> does.
     /// </para>
     /// </summary>
-    private bool TextMayMatter(SyntaxNode body, SourceText text)
+    private bool TextMayMatter(SyntaxNode body, char[] text)
     {
         if (_anyArgument)
         {
@@ -158,16 +171,15 @@ internal sealed class BodyFilter
             _ => default,
         };
         var span = body.Span;
-        var chars = Buffer(span.Length);
-        text.CopyTo(span.Start, chars, 0, span.Length);
+        var chars = text;
         var words = _words.Value;
-        int skipFrom = ownArrow.IsEmpty ? -1 : ownArrow.Start - span.Start;
+        int skipFrom = ownArrow.IsEmpty ? -1 : ownArrow.Start;
         uint hash = 0;
         int wordStart = -1;
-        for (int i = 0; i <= span.Length; i++)
+        for (int i = span.Start; i <= span.End; i++)
         {
-            char c = i < span.Length ? chars[i] : ' ';
-            if (c == '\\' && i + 1 < span.Length && chars[i + 1] is 'u' or 'U')
+            char c = i < span.End ? chars[i] : ' ';
+            if (c == '\\' && i + 1 < span.End && chars[i + 1] is 'u' or 'U')
             {
                 return true; // A Unicode escape may spell a name other than as it reads.
             }
@@ -186,7 +198,7 @@ internal sealed class BodyFilter
 
             if (wordStart >= 0)
             {
-                if (words.TryGetValue(unchecked((int)hash), out var kind) && (kind == WordKind.Always || !FollowedByParenthesis(chars, i, span.Length)))
+                if (words.TryGetValue(unchecked((int)hash), out var kind) && (kind == WordKind.Always || !FollowedByParenthesis(chars, i, span.End)))
                 {
                     return true;
                 }
@@ -194,7 +206,7 @@ internal sealed class BodyFilter
                 wordStart = -1;
             }
 
-            if (c == '=' && i + 1 < span.Length && chars[i + 1] == '>' && i != skipFrom)
+            if (c == '=' && i + 1 < span.End && chars[i + 1] == '>' && i != skipFrom)
             {
                 return true;
             }

@@ -52,9 +52,13 @@ internal sealed class Constructions
 
     private ISymbol? Back(ISymbol member, INamedTypeSymbol owner, CancellationToken cancellationToken)
     {
-        if (!WrittenOnlyByItsOwnObject(member, cancellationToken)
-            || Of(member, cancellationToken) is not { Count: > 0 } creations
-            || creations[0].Type is not INamedTypeSymbol helper || creations.Any(c => !SymbolEqualityComparer.Default.Equals(c.Type, helper)))
+        // The helper's reference back is a member of source (ConstructorParameterOf says so only of those): a
+        // member that holds framework objects (a List, a Dictionary) is settled by its creations, before its type's
+        // stores are read or the framework type's members listed.
+        if (Of(member, cancellationToken) is not { Count: > 0 } creations
+            || creations[0].Type is not INamedTypeSymbol { DeclaringSyntaxReferences.Length: > 0 } helper
+            || creations.Any(c => !SymbolEqualityComparer.Default.Equals(c.Type, helper))
+            || !WrittenOnlyByItsOwnObject(member, cancellationToken))
         {
             return null;
         }
