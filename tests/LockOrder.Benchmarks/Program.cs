@@ -24,7 +24,11 @@ namespace LockOrder.Benchmarks;
 /// <item><c>profile [lines]</c>: in-process, each rule's time (the driver's telemetry) and the slowest bodies.</item>
 /// <item><c>ide [lines]</c>: one edited document in a fresh compilation: the analyzers' time for it against the
 /// compiler's own semantic diagnostics for it.</item>
-/// <item><c>driver [lines] [rounds]</c>: the analyzer driver's cost per analyzer (CPU time of a full analysis).</item>
+/// <item><c>engine [lines] [rounds]</c>: the engine's own work on every code block, single-threaded, minimum over
+/// rounds (to compare two versions of the engine).</item>
+/// <item><c>driver [lines] [rounds] [configs] [serial]</c>: the analyzer driver's cost per analyzer (CPU time of a full
+/// analysis); configs, comma-separated, picks some (binding,binding+lockorder: LockOrder's marginal CPU in a build);
+/// serial analyses on one thread.</item>
 /// <item><c>bench ...</c>: the BenchmarkDotNet benchmarks on the bundled sample.</item>
 /// </list>
 /// </summary>
@@ -55,8 +59,11 @@ public static class Program
             case "probe":
                 Probe(Arg(1, 100_000));
                 return 0;
+            case "engine":
+                Engine(Arg(1, 100_000), Arg(2, 7));
+                return 0;
             case "driver":
-                await Driver(Arg(1, 100_000), Arg(2, 4));
+                await Driver(Arg(1, 100_000), Arg(2, 4), args.Length > 3 ? args[3].Split(',') : null, args.Length > 4 && args[4] == "serial");
                 return 0;
             case "phases":
                 Phases(Arg(1, 100_000));
@@ -76,7 +83,7 @@ public static class Program
                 await Ide(1_000_000, 3);
                 return 0;
             default:
-                Console.Error.WriteLine("commands: all | build [lines] [runs] | profile [lines] | ide [lines] [runs] | probe [lines] | driver [lines] [rounds] | generate [lines] [dir] | compare [base] [latest] | bench ...");
+                Console.Error.WriteLine("commands: all | build [lines] [runs] | profile [lines] | ide [lines] [runs] | probe [lines] | engine [lines] [rounds] | driver [lines] [rounds] | generate [lines] [dir] | compare [base] [latest] | bench ...");
                 return 2;
         }
     }
@@ -199,6 +206,62 @@ public static class Program
         }
 
         Record($"profile.{lines}.slowest_body_ms", worst);
+    }
+
+    /// <summary>
+    /// The engine's own work on every code block, single-threaded, in rounds on one compilation whose bodies are bound
+    /// before the first round (the compiler binds them in a build): each round a fresh model filters every code block,
+    /// computes the facts of those kept with the summaries they need, and their order edges. The minimum over rounds
+    /// is the figure: on a shared machine the noise only ever adds time. A diagnostic aid to compare two versions of
+    /// the engine, not part of the table.
+    /// </summary>
+    private static void Engine(int lines, int rounds)
+    {
+        var compilation = Compile(lines);
+        var options = Options(lines);
+        var blocks = new List<(IMethodSymbol Method, SyntaxNode Block, SemanticModel Semantic)>();
+        var first = LockOrder.Engine.LockModel.Uncached(compilation, options, CancellationToken.None);
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var semantic = compilation.GetSemanticModel(tree);
+            foreach (var member in tree.GetRoot().DescendantNodes(n => n is not Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax).OfType<Microsoft.CodeAnalysis.CSharp.Syntax.BaseMethodDeclarationSyntax>())
+            {
+                if (semantic.GetDeclaredSymbol(member) is IMethodSymbol method && LockOrder.Engine.LockModel.HasBodySyntax(member))
+                {
+                    blocks.Add((method, member, semantic));
+                    if (first.Filter.MayMatter(member, CancellationToken.None))
+                    {
+                        _ = semantic.GetOperation(member); // Bound once, as by the compiler; kept by the semantic model.
+                    }
+                }
+            }
+        }
+
+        var times = new List<double>();
+        long allocated = 0;
+        int kept = 0, edges = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            var watch = Stopwatch.StartNew();
+            var model = LockOrder.Engine.LockModel.Uncached(compilation, options, CancellationToken.None);
+            kept = edges = 0;
+            foreach (var (method, block, semantic) in blocks)
+            {
+                foreach (var body in model.BodiesToAnalyze(method, block, semantic, CancellationToken.None))
+                {
+                    kept++;
+                    edges += LockOrder.Engine.Queries.OrderEdges.Of(model, body, CancellationToken.None).Count();
+                }
+            }
+
+            times.Add(watch.Elapsed.TotalMilliseconds);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
+        Console.WriteLine(FormattableString.Invariant($"engine {lines} lines: {blocks.Count} code blocks, {kept} bodies analysed, {edges} order edges; min {times.Min():F0} ms, median {Median(times):F0} ms, {allocated / (1024 * 1024)} MB allocated per round; rounds {string.Join(" ", times.Select(t => t.ToString("F0", CultureInfo.InvariantCulture)))}"));
     }
 
     /// <summary>Times the engine's demand-driven pieces one by one (a diagnostic aid, not part of the table).</summary>
@@ -384,7 +447,7 @@ public static class Program
     /// <summary>What the analyzer driver costs per analyzer: the CPU time of a full analysis of one compilation with
     /// no analyzer, one that does nothing, thirteen that do nothing, and LockOrder's shipped analyzers, in alternating
     /// rounds on clones of one compilation (why the per-body rules ship in one analyzer).</summary>
-    private static async Task Driver(int lines, int rounds)
+    private static async Task Driver(int lines, int rounds, string[]? only, bool serial)
     {
         var compilation = Compile(lines);
         var options = Options(lines);
@@ -399,6 +462,11 @@ public static class Program
             ("binding", () => ImmutableArray.Create<DiagnosticAnalyzer>(new BindEverythingAnalyzer())),
             ("binding+lockorder", () => Analyzers().Add(new BindEverythingAnalyzer())),
         };
+        if (only is not null)
+        {
+            configs = configs.Where(c => only.Contains(c.Name)).ToArray();
+        }
+
         var results = configs.ToDictionary(c => c.Name, _ => new List<double>());
         for (int r = 0; r < rounds; r++)
         {
@@ -414,7 +482,7 @@ public static class Program
                 }
                 else
                 {
-                    _ = await c.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
+                    _ = await c.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: !serial, logAnalyzerExecutionTime: false)).GetAllDiagnosticsAsync();
                 }
 
                 results[name].Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds);
@@ -424,6 +492,13 @@ public static class Program
         foreach (var (name, list) in results)
         {
             Console.WriteLine($"{name,-12} cpu median {Median(list):F2} s  runs {string.Join(" ", list.Select(x => x.ToString("F2")))}");
+        }
+
+        if (results.TryGetValue("binding", out var bound) && results.TryGetValue("binding+lockorder", out var both))
+        {
+            // Paired by round (the machine's speed drifts between rounds more than within one).
+            var deltas = bound.Zip(both, (a, b) => b - a).ToList();
+            Console.WriteLine($"lockorder over binding: median {Median(deltas):F2} s  rounds {string.Join(" ", deltas.Select(x => x.ToString("F2")))}");
         }
     }
 

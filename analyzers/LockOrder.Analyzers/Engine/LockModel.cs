@@ -106,6 +106,15 @@ internal sealed class LockModel
             return model;
         }, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
+    /// <summary>A model of its own, not the one kept for the compilation: what the benchmark times, once per round,
+    /// on one compilation whose bodies are bound already.</summary>
+    internal static LockModel Uncached(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
+    {
+        var file = TableFileOf(options);
+        var (settings, problems) = LockOptions.Read(compilation, options.AnalyzerConfigOptionsProvider);
+        return new LockModel(compilation, file, file?.GetText(cancellationToken), settings, problems);
+    }
+
     /// <summary>MSBuild's <c>LockOrderTable</c> property, as the package's build props pass it to the compiler.</summary>
     public const string TablePropertyKey = "build_property.LockOrderTable";
 
