@@ -196,6 +196,7 @@ internal sealed class LockModel
         public int GetHashCode(T obj) => RuntimeHelpers.GetHashCode(obj);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool WalkMayMatter(IOperation block)
     {
         foreach (var op in block.DescendantsAndSelf())

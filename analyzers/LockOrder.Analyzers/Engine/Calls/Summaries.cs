@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using LockOrder.Engine.Flow;
 using LockOrder.Engine.Model;
@@ -308,6 +309,7 @@ internal sealed class Summaries
 
     /// <summary>A summary from the body's facts and its callees' summaries, each with the calls left to spend
     /// below it (a callee reached through k steps of a chain gets the budget less k).</summary>
+    [MethodImpl(Jit.Optimized)]
     private MethodSummary Summarize(IMethodSymbol node, int budget, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using LockOrder.Engine.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -90,6 +91,7 @@ internal sealed class BodyContext
     /// <summary>Semaphore lock classes this body both waits on and releases (see <see cref="LockOperations"/>).</summary>
     internal HashSet<LockClass>? BracketedSemaphores { get; set; }
 
+    [MethodImpl(Jit.Optimized)]
     private void Collect(IOperation root)
     {
         foreach (var op in root.DescendantsAndSelf())
@@ -139,6 +141,7 @@ internal sealed class BodyContext
     public IOperation UnwrapValue(IOperation operation) => Follow(operation, _ => true);
 
     /// <summary>The objects an invocation works on (see <see cref="CallObjects"/>).</summary>
+    [MethodImpl(Jit.Optimized)]
     public CallObjects ObjectsOf(IInvocationOperation invocation)
     {
         var receiver = invocation.Instance is null ? null : Follow(invocation.Instance, followLocal: null);
@@ -153,6 +156,7 @@ internal sealed class BodyContext
 
     /// <summary>The arguments' paths by parameter ordinal (an argument without a parameter last). Every call is
     /// recorded, so the usual case, arguments already in parameter order, is read without sorting.</summary>
+    [MethodImpl(Jit.Optimized)]
     private ImmutableArray<AccessPath?> ArgumentPaths(ImmutableArray<IArgumentOperation> arguments)
     {
         if (arguments.IsEmpty)
@@ -181,6 +185,7 @@ internal sealed class BodyContext
     }
 
     /// <summary>What a call may invoke through delegates (see <see cref="CallTargets"/>).</summary>
+    [MethodImpl(Jit.Optimized)]
     public CallTargets TargetsOf(IInvocationOperation invocation)
     {
         IMethodSymbol? invoked = null;
@@ -259,6 +264,7 @@ internal sealed class BodyContext
     /// The one unwrapping loop: strips conversions and flow captures, and follows a local assigned exactly once
     /// when <paramref name="followLocal"/> accepts the value it was assigned. Bounded, for safety.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private IOperation Follow(IOperation operation, System.Func<IOperation, bool>? followLocal)
     {
         var op = operation;
@@ -327,10 +333,12 @@ internal sealed class BodyContext
     }
 
     /// <summary>The place of a lock from its instance (see <see cref="LockPlace"/>).</summary>
+    [MethodImpl(Jit.Optimized)]
     public LockPlace PlaceOf(AccessPath? instance)
         => Places.Of(instance, Owner.ContainingType, instance is AccessPath.Local local && IsFresh(local.Symbol));
 
     /// <summary>How a call's receiver relates to this body's object (see <see cref="ReceiverRelation"/>).</summary>
+    [MethodImpl(Jit.Optimized)]
     public ReceiverRelation RelationOf(IOperation? receiver, bool isStatic)
     {
         var path = PathOf(receiver);
@@ -362,6 +370,7 @@ internal sealed class BodyContext
         => UnwrapValue(scope) is IInvocationOperation { TargetMethod.Name: "EnterScope" } invocation ? invocation : null;
 
     /// <summary>The access path naming the object an expression denotes, or null when it has none.</summary>
+    [MethodImpl(Jit.Optimized)]
     public AccessPath? PathOf(IOperation? operation)
     {
         if (operation is null)

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 
@@ -66,6 +67,7 @@ internal sealed class CfgWalker<TState>
     public ControlFlowGraph Graph => _cfg;
 
     /// <summary>The input state of every reachable node at the fixpoint, or null when the walk exceeded its budget.</summary>
+    [MethodImpl(Jit.Optimized)]
     public Dictionary<FlowNode, TState>? Solve(IBlockTransfer<TState> transfer, TState entryState, CancellationToken cancellationToken)
     {
         var entry = new FlowNode(_cfg.Blocks[0].Ordinal, 0);
@@ -153,6 +155,7 @@ internal sealed class CfgWalker<TState>
     /// fixpoint input, as in the replay. Null, having recorded nothing that is kept, when an edge goes back
     /// after all: the caller then solves and replays with a fresh recorder.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public Dictionary<FlowNode, List<TState>>? SolveForward(IBlockTransfer<TState> recording, IBlockTransfer<TState> silent, TState entryState, CancellationToken cancellationToken)
     {
         var entry = new FlowNode(_cfg.Blocks[0].Ordinal, 0);
@@ -274,6 +277,7 @@ internal sealed class CfgWalker<TState>
         return edges;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void Follow(ControlFlowBranch? branch, FlowNode from, TState state, List<(FlowNode, TState)> edges)
     {
         if (branch is null)

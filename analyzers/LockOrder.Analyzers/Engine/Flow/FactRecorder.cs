@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using LockOrder.Engine.Knowledge;
 using LockOrder.Engine.Model;
 using LockOrder.Engine.Queries;
@@ -34,6 +35,7 @@ internal sealed class FactRecorder : IFlowSink
 
     /// <summary>The place of a lock (see <see cref="LockPlace"/>): a lock of <c>this.Back</c>, where <c>Back</c> is
     /// fixed at construction from a constructor parameter, is the owner's.</summary>
+    [MethodImpl(Jit.Optimized)]
     private LockPlace PlaceOf(AccessPath? instance)
     {
         var place = _body.PlaceOf(instance);
@@ -46,6 +48,7 @@ internal sealed class FactRecorder : IFlowSink
     /// <summary>A call's dispatch, with its receiver's relation to this body's object: a call on <c>this.Back</c>
     /// (fixed at construction) runs on the owner; a call on <c>this.Helper</c>, whose objects are all made with
     /// <c>this</c> as their owner, runs on an owned helper.</summary>
+    [MethodImpl(Jit.Optimized)]
     private Dispatch DispatchOf(bool isVirtual, ITypeSymbol? receiverType, IOperation? receiver, bool isStatic)
     {
         var relation = _body.RelationOf(receiver, isStatic);
@@ -76,6 +79,7 @@ internal sealed class FactRecorder : IFlowSink
         }
     }
 
+    [MethodImpl(Jit.Optimized)]
     public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
         => _acquisitions[operation] = _acquisitions.TryGetValue(operation, out var existing)
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
@@ -85,9 +89,11 @@ internal sealed class FactRecorder : IFlowSink
                     : before.Held.Select(h => h.Instance).Where(i => i is not null && _body.IsOrderedPair(i, lockEvent.Lock.Instance)).Select(i => i!).ToImmutableArray(),
             };
 
+    [MethodImpl(Jit.Optimized)]
     public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)
         => _releases[operation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(operation, out var existing) || existing.WasHeld), operation);
 
+    [MethodImpl(Jit.Optimized)]
     public void Call(IOperation operation, LockState state)
     {
         switch (operation)
@@ -138,6 +144,7 @@ internal sealed class FactRecorder : IFlowSink
         => held.Scope as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax
            ?? held.Site.Syntax.Parent as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax;
 
+    [MethodImpl(Jit.Optimized)]
     public void Access(IOperation operation, ISymbol member, LockState state)
     {
         if (_knowledge.ProtectorOf(member) is not { } decl)
@@ -153,6 +160,7 @@ internal sealed class FactRecorder : IFlowSink
             : new AccessFact(member, decl, isWrite, state.Held, operation);
     }
 
+    [MethodImpl(Jit.Optimized)]
     private void Record(IOperation operation, IMethodSymbol? target, LockState state, System.Func<(string? Blocking, CallTargets Targets, CallObjects Objects, Dispatch Dispatch)> describe)
     {
         if (_calls.TryGetValue(operation, out var existing))
@@ -181,6 +189,7 @@ internal sealed class FactRecorder : IFlowSink
 
     /// <summary>The body's facts, given what reached each node in the replay.</summary>
     /// <param name="exceptional">Nodes on an exception's way to its handler: no merge is reported there.</param>
+    [MethodImpl(Jit.Optimized)]
     public BodyFacts Build(ControlFlowGraph cfg, IMethodSymbol owner, IOperation? root, Dictionary<FlowNode, List<LockState>> incoming, System.Func<FlowNode, bool> exceptional)
     {
         var merges = ImmutableArray.CreateBuilder<MergeFact>();

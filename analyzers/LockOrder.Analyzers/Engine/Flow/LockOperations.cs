@@ -1,7 +1,8 @@
-using LockOrder.Engine.Knowledge;
-using LockOrder.Engine.Model;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using LockOrder.Engine.Knowledge;
+using LockOrder.Engine.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
@@ -19,6 +20,7 @@ internal sealed class LockOperations
     public LockOperations(LockKnowledge knowledge) => _knowledge = knowledge;
 
     /// <summary>What an invocation does to a lock, or null when it is not a lock operation.</summary>
+    [MethodImpl(Jit.Optimized)]
     public LockEvent? Recognize(IInvocationOperation invocation, BodyContext body)
     {
         if (_knowledge.LockMember(invocation.TargetMethod, invocation.Instance?.Type) is not var (api, member))
@@ -111,6 +113,7 @@ internal sealed class LockOperations
     }
 
     /// <summary>Names the lock class of a lock expression, following flow captures and single-assignment locals.</summary>
+    [MethodImpl(Jit.Optimized)]
     public LockRef Name(IOperation expression, BodyContext body, LockApi api)
     {
         switch (body.Unwrap(expression))

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using LockOrder.Engine.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.FlowAnalysis;
@@ -79,6 +80,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     public bool Equal(LockState a, LockState b) => LockDomain.Equal(a, b);
 
+    [MethodImpl(Jit.Optimized)]
     public LockState AnalyzeBlock(BasicBlock block, LockState input, List<LockState>? throwPoints)
     {
         var state = input;
@@ -112,6 +114,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     /// <summary>Whether an exception may start in this operation: a call, an allocation, a property, an await, a
     /// throw. A lock release is not counted: it gives the lock up before it could throw.</summary>
+    [MethodImpl(Jit.Optimized)]
     private bool MayThrow(IOperation operation)
     {
         foreach (var op in operation.DescendantsAndSelf())
@@ -134,6 +137,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     /// <c>Enter(o, ref taken)</c> guarantees on return); "false" makes the true branch infeasible; "held iff true"
     /// adds the lock on the true branch and learns the boolean is false on the other.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public LockState? AnalyzeBranch(LockState state, IOperation branchValue, bool outcome)
     {
         var op = branchValue;
@@ -223,6 +227,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     /// <summary>Along an edge to <paramref name="destination"/>: a try-lock's result not stored by the end of its
     /// block is lost; a lock statement left unlowered releases its lock when the edge leaves the statement.</summary>
+    [MethodImpl(Jit.Optimized)]
     public LockState OnEdge(LockState state, BasicBlock destination)
     {
         if (!state.Guards.IsEmpty)
@@ -249,6 +254,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     /// <summary>Releases the locks of unlowered lock statements that control is no longer inside: at an operation's
     /// syntax, or (<paramref name="at"/> null) in the block an edge goes to. Runs for every operation, so it takes no
     /// delegate and allocates nothing when no such lock is held.</summary>
+    [MethodImpl(Jit.Optimized)]
     private static LockState LeaveScopes(LockState state, SyntaxNode? at, BasicBlock? destination)
     {
         foreach (var held in state.Held)
@@ -278,6 +284,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     private static bool Contains(SyntaxNode scope, SyntaxNode syntax) => syntax.SyntaxTree == scope.SyntaxTree && scope.Span.Contains(syntax.Span);
 
+    [MethodImpl(Jit.Optimized)]
     private LockState Visit(IOperation op, LockState state)
     {
         // Generated code can nest expressions thousands deep: give up on the body (the model skips it) rather
@@ -441,6 +448,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
         return state;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private LockState Apply(LockEvent lockEvent, IOperation site, LockState state)
     {
         // A lock named through a local that refers to the object of a held lock is that lock.
@@ -516,6 +524,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
     /// <summary>A held lock named through a local or parameter that is assigned again no longer denotes the object
     /// that variable now holds: its access path becomes stale (it still counts as held).</summary>
+    [MethodImpl(Jit.Optimized)]
     private static LockState StaleAfterReassignment(LockState state, ISymbol variable)
     {
         // Every assignment of a local comes here: answer the common case (nothing named through it) before the
@@ -539,6 +548,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
         return false;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private static LockState StaleNamed(LockState state, ISymbol variable, bool held)
     {
         static HeldLock Stale(HeldLock h) => h with { Instance = new AccessPath.Stale(h.Instance!) };

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
@@ -115,6 +116,7 @@ internal sealed class BlockingCatalog
             ? method.ContainingType.Name + "." + method.Name + " (no source; lockorder.unknown_calls_may_sleep)"
             : null;
 
+    [MethodImpl(Jit.Optimized)]
     public string? Blocking(IMethodSymbol method)
     {
         for (var m = method.OriginalDefinition; m is not null; m = m.OverriddenMethod?.OriginalDefinition)

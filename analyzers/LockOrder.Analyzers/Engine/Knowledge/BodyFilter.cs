@@ -113,6 +113,7 @@ internal sealed class BodyFilter
 
     /// <summary>Every code block of the tree (the nodes a code-block action is given: a method's, an accessor's,
     /// a property's arrow, top-level statements' unit), each decided.</summary>
+    [MethodImpl(Jit.Optimized)]
     private Dictionary<long, bool> DecideTree(SyntaxTree tree, CancellationToken cancellationToken)
     {
         var root = tree.GetRoot(cancellationToken);
@@ -156,6 +157,7 @@ internal sealed class BodyFilter
     /// Hand-written: a scan of a <see cref="SourceText"/>, as <see cref="Calls.NameIndex"/> does.
     /// </para>
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     private bool TextMayMatter(SyntaxNode body, char[] text)
     {
         if (_anyArgument)
@@ -291,6 +293,7 @@ internal sealed class BodyFilter
     /// <summary>The decision from the body's nodes alone, without the text pre-check (what tests compare with).</summary>
     internal bool DecideBySyntax(SyntaxNode body) => Decide(body, CancellationToken.None);
 
+    [MethodImpl(Jit.Optimized)]
     private bool Decide(SyntaxNode body, CancellationToken cancellationToken)
     {
         // By kind, not by type test: every node of most bodies passes through here. The checks of a name run
@@ -317,6 +320,7 @@ internal sealed class BodyFilter
         return false;
     }
 
+    [MethodImpl(Jit.Optimized)]
     private bool MayBeMethodGroup(SimpleNameSyntax name, string text)
     {
         if (!Passed(name))

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using LockOrder.Engine.Model;
 using LockOrder.Hierarchy;
 using Microsoft.CodeAnalysis;
@@ -216,6 +217,7 @@ internal sealed class LockKnowledge
     }
 
     /// <summary>The row whose lock protects a field or property, per the table's <c>protects</c>.</summary>
+    [MethodImpl(Jit.Optimized)]
     public LockDecl? ProtectorOf(ISymbol member)
         => _protectedByName.Count == 0 || member is not (IFieldSymbol or IPropertySymbol or IEventSymbol) ? null
             : _protectedBy.TryGetValue(member.OriginalDefinition, out var known) ? known
@@ -226,6 +228,7 @@ internal sealed class LockKnowledge
 
     /// <summary>The lock class of an identity, interned: the first primitive it is seen with decides its defaults;
     /// a table row binding its symbol decides its name, row and kind.</summary>
+    [MethodImpl(Jit.Optimized)]
     public LockClass ClassOf(LockIdentity identity, string codeName, LockApi api)
         => _classes.TryGetValue(identity, out var known) ? known : _classes.GetOrAdd(identity, id =>
         {

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 
 namespace LockOrder.Engine.Model;
@@ -71,6 +72,7 @@ internal sealed record LockState(ImmutableArray<HeldLock> Held, ImmutableDiction
 
     /// <summary>The innermost held entry for a lock (in <paramref name="mode"/>, when given): the same instance, else
     /// (when either instance is unknown) any instance of the class; -1 when not held.</summary>
+    [MethodImpl(Jit.Optimized)]
     public int IndexOf(LockRef lockRef, LockMode? mode = null)
     {
         for (int i = Held.Length - 1; i >= 0; i--)
@@ -111,6 +113,7 @@ internal sealed record LockState(ImmutableArray<HeldLock> Held, ImmutableDiction
 internal static class LockDomain
 {
     /// <summary>Locks held in both (order of the first, smaller count), guards equal in both, dropped in both.</summary>
+    [MethodImpl(Jit.Optimized)]
     public static LockState Meet(LockState a, LockState b)
     {
         if (ReferenceEquals(a, b))
@@ -191,6 +194,7 @@ internal static class LockDomain
 
     /// <summary>Equal as lattice elements: the same locks (class, instance, count) in the same order, the same
     /// guards, the same dropped classes. Acquisition sites do not count.</summary>
+    [MethodImpl(Jit.Optimized)]
     public static bool Equal(LockState a, LockState b)
     {
         if (ReferenceEquals(a, b))
@@ -227,6 +231,7 @@ internal static class LockDomain
     /// "held iff true" survives the meet: <c>if (taken) Monitor.Exit(o)</c> will release exactly those). At the exit
     /// the guarded locks count too: a method that returns while a lock is held when its flag is true leaks it.
     /// </summary>
+    [MethodImpl(Jit.Optimized)]
     public static IReadOnlyList<HeldLock> Disagreement(IReadOnlyList<LockState> states, bool atExit)
     {
         var met = states.Aggregate(Meet).Guards;
@@ -263,6 +268,7 @@ internal static class LockDomain
 
     /// <summary>What held on every one of two visits of an operation (a body analysed under several finally
     /// continuations keeps, per operation, the locks held on all of them).</summary>
+    [MethodImpl(Jit.Optimized)]
     public static ImmutableArray<HeldLock> Intersect(ImmutableArray<HeldLock> a, ImmutableArray<HeldLock> b)
         => a.Where(x => b.Any(y => y.SameLock(x))).ToImmutableArray();
 }
