@@ -100,7 +100,9 @@ public static class Program
 
         int written = Generator.WriteProject(dir, lines);
         Run("dotnet", "restore -nologo", dir);
-        var analyzer = typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.Location;
+        // LOCKORDER_PERF_ANALYZER: another build of the analyzer to measure (a ReadyToRun image, an older commit).
+        var analyzer = Environment.GetEnvironmentVariable("LOCKORDER_PERF_ANALYZER") is { Length: > 0 } other ? other
+            : typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.Location;
         var without = new List<BuildRun>();
         var with = new List<BuildRun>();
         // Alternating in ABBA order (without, with, with, without, ...): a machine that slows down or speeds up over
@@ -122,17 +124,26 @@ public static class Program
         double wallWithout = Median(without.Select(r => r.Seconds)), wallWith = Median(with.Select(r => r.Seconds));
         double memWithout = Median(without.Select(r => r.PeakMiB)), memWith = Median(with.Select(r => r.PeakMiB));
         double analyzerTime = Median(with.Select(r => r.AnalyzerSeconds));
+        double cpuWithout = Median(without.Select(r => r.CpuSeconds)), cpuWith = Median(with.Select(r => r.CpuSeconds));
+        // Each ABBA pair ran back to back: the median of the pairs' ratios is less moved by the machine's drift
+        // than the ratio of the medians (which stays the headline figure).
+        double paired = Median(without.Zip(with, (a, b) => b.Seconds / a.Seconds - 1));
         Console.WriteLine(FormattableString.Invariant(
-            $"build {written} lines ({runs} runs each): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}%; LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"));
+            $"build {written} lines ({runs} runs each): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}% (median of pairs {100 * paired:F1}%); CPU {cpuWithout:F1} s vs {cpuWith:F1} s ({100 * (cpuWith - cpuWithout) / cpuWithout:F1}%); LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"));
         Console.WriteLine("  runs without (s): " + string.Join(" ", without.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture)))
             + "; with (s): " + string.Join(" ", with.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture))));
+        Console.WriteLine("  CPU without (s): " + string.Join(" ", without.Select(r => r.CpuSeconds.ToString("F1", CultureInfo.InvariantCulture)))
+            + "; with (s): " + string.Join(" ", with.Select(r => r.CpuSeconds.ToString("F1", CultureInfo.InvariantCulture))));
         Record($"build.{lines}.overhead_percent", 100 * (wallWith - wallWithout) / wallWithout);
+        Record($"build.{lines}.overhead_paired_percent", 100 * paired);
+        Record($"build.{lines}.cpu_overhead_percent", 100 * (cpuWith - cpuWithout) / cpuWithout);
         Record($"build.{lines}.analyzer_ms_per_1k_lines", 1000 * analyzerTime / (written / 1000.0));
         Record($"build.{lines}.memory_ratio", memWith / memWithout);
         Directory.Delete(dir, recursive: true);
     }
 
-    private sealed record BuildRun(double Seconds, double PeakMiB, double AnalyzerSeconds);
+    /// <param name="CpuSeconds">User and system CPU time of the build and its children (<c>/usr/bin/time</c>).</param>
+    private sealed record BuildRun(double Seconds, double PeakMiB, double AnalyzerSeconds, double CpuSeconds);
 
     private static BuildRun BuildOnce(string dir, string? analyzer)
     {
@@ -144,8 +155,11 @@ public static class Program
         var rss = Regex.Match(output, @"Maximum resident set size \(kbytes\): (\d+)");
         // ReportAnalyzer prints each assembly's total; LockOrder's line names its assembly.
         var time = Regex.Match(output, @"(\d+(?:\.\d+)?)\s+\d+\s+LockOrder\.Analyzers, Version=");
+        var user = Regex.Match(output, @"User time \(seconds\): (\d+(?:\.\d+)?)");
+        var system = Regex.Match(output, @"System time \(seconds\): (\d+(?:\.\d+)?)");
         return new BuildRun(watch.Elapsed.TotalSeconds, rss.Success ? double.Parse(rss.Groups[1].Value, CultureInfo.InvariantCulture) / 1024 : double.NaN,
-            time.Success ? double.Parse(time.Groups[1].Value, CultureInfo.InvariantCulture) : 0);
+            time.Success ? double.Parse(time.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
+            user.Success && system.Success ? double.Parse(user.Groups[1].Value, CultureInfo.InvariantCulture) + double.Parse(system.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN);
     }
 
     // ---- in-process profile ------------------------------------------------------------------------
@@ -454,13 +468,17 @@ public static class Program
         var configs = new (string Name, Func<ImmutableArray<DiagnosticAnalyzer>> Make)[]
         {
             ("none", () => ImmutableArray<DiagnosticAnalyzer>.Empty),
-            ("1 nothing", () => ImmutableArray.Create<DiagnosticAnalyzer>(new DoNothingAnalyzer())),
-            ("13 nothing", () => Enumerable.Range(0, 13).Select(_ => (DiagnosticAnalyzer)new DoNothingAnalyzer()).ToImmutableArray()),
+            ("1 nothing", () => ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer())),
+            ("13 nothing", () => Enumerable.Range(0, 13).Select(_ => (DiagnosticAnalyzer)new NothingAnalyzer()).ToImmutableArray()),
             ("lockorder", () => Analyzers()),
             // As in a build of a .NET project, where the SDK's analyzers already have every body bound: what
             // LockOrder adds to that (the figure the whole-build overhead is made of).
-            ("binding", () => ImmutableArray.Create<DiagnosticAnalyzer>(new BindEverythingAnalyzer())),
-            ("binding+lockorder", () => Analyzers().Add(new BindEverythingAnalyzer())),
+            ("binding", () => ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding))),
+            ("binding+lockorder", () => Analyzers().Add(new NothingAnalyzer(NothingKind.Binding))),
+            // What one more analyzer costs the driver beside the SDK's, by the kind of action it registers: a
+            // code-block action (the driver visits every declaration for it) or a semantic-model action (once per tree).
+            ("binding+nothing", () => ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding), new NothingAnalyzer())),
+            ("binding+nothing-per-tree", () => ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding), new NothingAnalyzer(NothingKind.SemanticModel))),
         };
         if (only is not null)
         {
@@ -494,11 +512,14 @@ public static class Program
             Console.WriteLine($"{name,-12} cpu median {Median(list):F2} s  runs {string.Join(" ", list.Select(x => x.ToString("F2")))}");
         }
 
-        if (results.TryGetValue("binding", out var bound) && results.TryGetValue("binding+lockorder", out var both))
+        if (results.TryGetValue("binding", out var bound))
         {
-            // Paired by round (the machine's speed drifts between rounds more than within one).
-            var deltas = bound.Zip(both, (a, b) => b - a).ToList();
-            Console.WriteLine($"lockorder over binding: median {Median(deltas):F2} s  rounds {string.Join(" ", deltas.Select(x => x.ToString("F2")))}");
+            foreach (var (name, list) in results.Where(r => r.Key.StartsWith("binding+", StringComparison.Ordinal)))
+            {
+                // Paired by round (the machine's speed drifts between rounds more than within one).
+                var deltas = bound.Zip(list, (a, b) => b - a).ToList();
+                Console.WriteLine($"{name.Substring("binding+".Length)} over binding: median {Median(deltas):F2} s  rounds {string.Join(" ", deltas.Select(x => x.ToString("F2")))}");
+            }
         }
     }
 
@@ -513,19 +534,28 @@ public static class Program
         var analyzerTimes = new List<double>();
         var driverTimes = new List<double>();
         var callbackTimes = new List<double>();
-        var tree = compilation.SyntaxTrees.ElementAt(compilation.SyntaxTrees.Count() / 2);
-        for (int run = 0; run < runs; run++)
+        // The same document at every size: the generator is seeded, and its first file (ten lock classes and their
+        // plain companions, one of which sleeps under its spinlock) is the same text in a 10k- and a 1M-line library.
+        var tree = compilation.SyntaxTrees.First();
+        // The first keystrokes are not counted: an IDE has run the compiler and the analyzers long before, and at a
+        // small size the runtime would still be compiling the compiler's own methods during the measured runs.
+        const int warmup = 8;
+        for (int run = -warmup; run < runs; run++)
         {
+            bool measured = run >= 0;
             // A keystroke: the document changes, every other tree stays as it was; a fresh compilation.
             var text = tree.GetText();
-            var edited = tree.WithChangedText(text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(text.Length, 0), $"// edit {run}\n")));
+            var edited = tree.WithChangedText(text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(text.Length, 0), $"// edit {run + warmup}\n")));
             var next = compilation.ReplaceSyntaxTree(tree, edited);
             // Warm what any keystroke finds warm in the IDE: the other trees' declarations.
             _ = next.GetDeclarationDiagnostics();
             var semanticModel = next.GetSemanticModel(edited);
             var watch = Stopwatch.StartNew();
             _ = semanticModel.GetDiagnostics();
-            compilerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            if (measured)
+            {
+                compilerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            }
 
             // What the analyzer driver costs with an analyzer that does nothing (the same kind of action): a
             // CompilationWithAnalyzers clones the compilation, so its symbols are made again and its semantic
@@ -535,21 +565,32 @@ public static class Program
             var twin = compilation.ReplaceSyntaxTree(tree, edited);
             _ = twin.GetDeclarationDiagnostics();
             watch.Restart();
-            var withNothing = twin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new DoNothingAnalyzer()), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
+            var withNothing = twin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer()), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
             _ = await withNothing.GetAnalyzerSemanticDiagnosticsAsync(twin.GetSemanticModel(edited), null, CancellationToken.None);
-            driverTimes.Add(watch.Elapsed.TotalMilliseconds);
+            if (measured)
+            {
+                driverTimes.Add(watch.Elapsed.TotalMilliseconds);
+            }
 
             watch.Restart();
             var withAnalyzers = next.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
             _ = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
-            analyzerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            if (measured)
+            {
+                analyzerTimes.Add(watch.Elapsed.TotalMilliseconds);
+            }
+
             double ownTime = 0;
             foreach (var analyzer in analyzers)
             {
                 ownTime += (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime.TotalMilliseconds;
             }
 
-            callbackTimes.Add(ownTime);
+            if (measured)
+            {
+                callbackTimes.Add(ownTime);
+            }
+
             if (run == runs - 1 && Environment.GetEnvironmentVariable("LOCKORDER_PERF_DETAIL") == "1")
             {
                 foreach (var analyzer in analyzers)
@@ -687,11 +728,25 @@ public static class Program
     }
 }
 
-/// <summary>The analyzer driver's own cost in the keystroke measurement: a code-block action that does nothing.
-/// Instantiated by the harness only, never loaded by a compiler as an extension (hence no attribute, and the
-/// extension rules below do not apply).</summary>
+/// <summary>What an analyzer registers when it does nothing: the driver's own cost depends on the kind.</summary>
+internal enum NothingKind
+{
+    /// <summary>A code-block action: the driver visits every declaration for it (LockOrder's kind).</summary>
+    CodeBlock,
+
+    /// <summary>A semantic-model action: once per syntax tree.</summary>
+    SemanticModel,
+
+    /// <summary>An operation action on every invocation: the driver binds every body for it, as it does for the .NET
+    /// SDK's analyzers (CA1416 and others) in a default build.</summary>
+    Binding,
+}
+
+/// <summary>An analyzer that does nothing, to measure what the analyzer driver costs by itself. Instantiated by the
+/// harness only, never loaded by a compiler as an extension (hence no attribute, and the extension rules below do
+/// not apply).</summary>
 #pragma warning disable RS1001, RS1036, RS1041, RS2008
-internal sealed class DoNothingAnalyzer : DiagnosticAnalyzer
+internal sealed class NothingAnalyzer(NothingKind kind = NothingKind.CodeBlock) : DiagnosticAnalyzer
 {
     private static readonly DiagnosticDescriptor Rule = new("PERF000", "Nothing", "Nothing", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
 
@@ -701,22 +756,18 @@ internal sealed class DoNothingAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterCompilationStartAction(start => start.RegisterCodeBlockAction(_ => { }));
-    }
-}
-/// <summary>Does nothing with every invocation: the driver binds every body for it, as it does for the .NET SDK's
-/// analyzers (CA1416 and others) in a default build.</summary>
-internal sealed class BindEverythingAnalyzer : DiagnosticAnalyzer
-{
-    private static readonly DiagnosticDescriptor Rule = new("PERF001", "Nothing", "Nothing", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
-
-    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
-
-    public override void Initialize(AnalysisContext context)
-    {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
-        context.EnableConcurrentExecution();
-        context.RegisterOperationAction(_ => { }, OperationKind.Invocation);
+        switch (kind)
+        {
+            case NothingKind.CodeBlock:
+                context.RegisterCompilationStartAction(start => start.RegisterCodeBlockAction(_ => { }));
+                break;
+            case NothingKind.SemanticModel:
+                context.RegisterCompilationStartAction(start => start.RegisterSemanticModelAction(_ => { }));
+                break;
+            default:
+                context.RegisterOperationAction(_ => { }, OperationKind.Invocation);
+                break;
+        }
     }
 }
 #pragma warning restore RS1001, RS1036, RS1041, RS2008
