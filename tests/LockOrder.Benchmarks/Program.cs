@@ -24,8 +24,8 @@ namespace LockOrder.Benchmarks;
 /// <item><c>profile [lines]</c>: in-process, each rule's time (the driver's telemetry) and the slowest bodies.</item>
 /// <item><c>ide [lines]</c>: one edited document in a fresh compilation: the analyzers' time for it against the
 /// compiler's own semantic diagnostics for it.</item>
-/// <item><c>engine [lines] [rounds]</c>: the engine's own work on every code block, single-threaded, minimum over
-/// rounds (to compare two versions of the engine).</item>
+/// <item><c>engine [lines] [rounds]</c>: the engine's own work on every method, constructor and operator body (not
+/// accessors), single-threaded, minimum over rounds (to compare two versions of the engine).</item>
 /// <item><c>driver [lines] [rounds] [configs] [serial]</c>: the analyzer driver's cost per analyzer (CPU time of a full
 /// analysis); configs, comma-separated, picks some (binding,binding+lockorder: LockOrder's marginal CPU in a build);
 /// serial analyses on one thread.</item>
@@ -223,8 +223,9 @@ public static class Program
     }
 
     /// <summary>
-    /// The engine's own work on every code block, single-threaded, in rounds on one compilation whose bodies are bound
-    /// before the first round (the compiler binds them in a build): each round a fresh model filters every code block,
+    /// The engine's own work on every method, constructor and operator body (accessors and property arrows aside),
+    /// single-threaded, in rounds on one compilation whose bodies are bound before the first round (the compiler binds
+    /// them in a build): each round a fresh model filters each of them,
     /// computes the facts of those kept with the summaries they need, and their order edges. The minimum over rounds
     /// is the figure: on a shared machine the noise only ever adds time. A diagnostic aid to compare two versions of
     /// the engine, not part of the table.

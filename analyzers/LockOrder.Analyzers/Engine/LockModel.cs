@@ -99,15 +99,13 @@ internal sealed class LockModel
     public static LockModel For(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
         => Models.GetValue(compilation, c => new Lazy<LockModel>(() =>
         {
-            var file = TableFileOf(options);
-            var (settings, problems) = LockOptions.Read(c, options.AnalyzerConfigOptionsProvider);
-            var model = new LockModel(c, file, file?.GetText(cancellationToken), settings, problems);
+            var model = Uncached(c, options, cancellationToken);
             Created?.Invoke(model);
             return model;
         }, LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
-    /// <summary>A model of its own, not the one kept for the compilation: what the benchmark times, once per round,
-    /// on one compilation whose bodies are bound already.</summary>
+    /// <summary>A model of its own, not the one kept for the compilation (<see cref="For"/> keeps one made here); the
+    /// benchmark times one per round on a compilation whose bodies are bound already.</summary>
     internal static LockModel Uncached(Compilation compilation, AnalyzerOptions options, CancellationToken cancellationToken)
     {
         var file = TableFileOf(options);
