@@ -19,8 +19,10 @@ namespace LockOrder.Benchmarks;
 /// <c>dotnet run -c Release --project tests/LockOrder.Benchmarks -- &lt;command&gt;</c>:
 /// <list type="bullet">
 /// <item><c>all</c>: the whole table of docs/performance.md (build at 10k, 100k, 1M lines; profile; IDE).</item>
-/// <item><c>build [lines] [runs]</c>: <c>dotnet build --no-incremental</c> of a generated library, with and without
-/// the analyzer, alternating, medians: wall time, the compiler's analyzer time (ReportAnalyzer), peak memory.</item>
+/// <item><c>build [lines] [runs] [server]</c>: <c>dotnet build --no-incremental</c> of a generated library, with and
+/// without the analyzer, alternating, medians: wall time, CPU time, the compiler's analyzer time (ReportAnalyzer), peak
+/// memory. Each build runs a fresh compiler process (a cold build, as in CI); <c>server</c> instead uses the .NET SDK's
+/// compiler server, as a default <c>dotnet build</c> does, warmed by uncounted builds first (a developer's builds).</item>
 /// <item><c>profile [lines]</c>: in-process, each rule's time (the driver's telemetry) and the slowest bodies.</item>
 /// <item><c>ide [lines]</c>: one edited document in a fresh compilation: the analyzers' time for it against the
 /// compiler's own semantic diagnostics for it.</item>
@@ -46,7 +48,7 @@ public static class Program
                     BenchmarkDotNet.Configs.ConfigExtensions.WithArtifactsPath(BenchmarkDotNet.Configs.DefaultConfig.Instance, Path.Combine(BenchmarkDirectory(), "results", "BenchmarkDotNet")));
                 return 0;
             case "build":
-                Build(Arg(1, 100_000), Arg(2, 3));
+                Build(Arg(1, 100_000), Arg(2, 3), args.Length > 3 && args[3] == "server");
                 return 0;
             case "profile":
                 await Profile(Arg(1, 100_000));
@@ -77,6 +79,9 @@ public static class Program
                     Build(lines, lines >= 1_000_000 ? 2 : 3);
                 }
 
+                Build(100_000, 3, server: true);
+                Build(1_000_000, 2, server: true);
+
                 await Profile(100_000);
                 await Ide(10_000, 5);
                 await Ide(100_000, 5);
@@ -90,7 +95,11 @@ public static class Program
 
     // ---- whole build -------------------------------------------------------------------------------
 
-    private static void Build(int lines, int runs)
+    /// <summary>Builds warm the compiler server runs before the counted ones, each way: its JIT-compiled code and its
+    /// caches of references and analyzers reach a steady state within three (measured: 26, 12, 9, then 7.5-8.4 s at 100k).</summary>
+    private const int ServerWarmUpPairs = 3;
+
+    private static void Build(int lines, int runs, bool server = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"lockorder-perf-{lines}");
         if (Directory.Exists(dir))
@@ -103,6 +112,16 @@ public static class Program
         // LOCKORDER_PERF_ANALYZER: another build of the analyzer to measure (a ReadyToRun image, an older commit).
         var analyzer = Environment.GetEnvironmentVariable("LOCKORDER_PERF_ANALYZER") is { Length: > 0 } other ? other
             : typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.Location;
+        if (server)
+        {
+            Run("dotnet", "build-server shutdown", dir);
+            for (int i = 0; i < ServerWarmUpPairs; i++)
+            {
+                BuildOnce(dir, null, server);
+                BuildOnce(dir, analyzer, server);
+            }
+        }
+
         var without = new List<BuildRun>();
         var with = new List<BuildRun>();
         // Alternating in ABBA order (without, with, with, without, ...): a machine that slows down or speeds up over
@@ -111,13 +130,13 @@ public static class Program
         {
             if (i % 2 == 0)
             {
-                without.Add(BuildOnce(dir, null));
-                with.Add(BuildOnce(dir, analyzer));
+                without.Add(BuildOnce(dir, null, server));
+                with.Add(BuildOnce(dir, analyzer, server));
             }
             else
             {
-                with.Add(BuildOnce(dir, analyzer));
-                without.Add(BuildOnce(dir, null));
+                with.Add(BuildOnce(dir, analyzer, server));
+                without.Add(BuildOnce(dir, null, server));
             }
         }
 
@@ -129,37 +148,74 @@ public static class Program
         // than the ratio of the medians (which stays the headline figure).
         double paired = Median(without.Zip(with, (a, b) => b.Seconds / a.Seconds - 1));
         Console.WriteLine(FormattableString.Invariant(
-            $"build {written} lines ({runs} runs each): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}% (median of pairs {100 * paired:F1}%); CPU {cpuWithout:F1} s vs {cpuWith:F1} s ({100 * (cpuWith - cpuWithout) / cpuWithout:F1}%); LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"));
+            $"build {written} lines ({runs} runs each{(server ? ", compiler server warmed by " + ServerWarmUpPairs + " builds each way" : ", a fresh compiler per build")}): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}% (median of pairs {100 * paired:F1}%); CPU {cpuWithout:F1} s vs {cpuWith:F1} s ({100 * (cpuWith - cpuWithout) / cpuWithout:F1}%); LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {(server ? "not measured (the server's peak spans its builds)" : FormattableString.Invariant($"{memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"))}"));
         Console.WriteLine("  runs without (s): " + string.Join(" ", without.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture)))
             + "; with (s): " + string.Join(" ", with.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture))));
         Console.WriteLine("  CPU without (s): " + string.Join(" ", without.Select(r => r.CpuSeconds.ToString("F1", CultureInfo.InvariantCulture)))
             + "; with (s): " + string.Join(" ", with.Select(r => r.CpuSeconds.ToString("F1", CultureInfo.InvariantCulture))));
-        Record($"build.{lines}.overhead_percent", 100 * (wallWith - wallWithout) / wallWithout);
-        Record($"build.{lines}.overhead_paired_percent", 100 * paired);
-        Record($"build.{lines}.cpu_overhead_percent", 100 * (cpuWith - cpuWithout) / cpuWithout);
-        Record($"build.{lines}.analyzer_ms_per_1k_lines", 1000 * analyzerTime / (written / 1000.0));
-        Record($"build.{lines}.memory_ratio", memWith / memWithout);
+        var prefix = server ? "build_server" : "build";
+        Record($"{prefix}.{lines}.overhead_percent", 100 * (wallWith - wallWithout) / wallWithout);
+        Record($"{prefix}.{lines}.overhead_paired_percent", 100 * paired);
+        Record($"{prefix}.{lines}.cpu_overhead_percent", 100 * (cpuWith - cpuWithout) / cpuWithout);
+        Record($"{prefix}.{lines}.analyzer_ms_per_1k_lines", 1000 * analyzerTime / (written / 1000.0));
+        if (server)
+        {
+            Run("dotnet", "build-server shutdown", dir);
+        }
+        else
+        {
+            Record($"{prefix}.{lines}.memory_ratio", memWith / memWithout);
+        }
+
         Directory.Delete(dir, recursive: true);
     }
 
-    /// <param name="CpuSeconds">User and system CPU time of the build and its children (<c>/usr/bin/time</c>).</param>
+    /// <param name="CpuSeconds">User and system CPU time of the build and its children (<c>/usr/bin/time</c>), and with
+    /// the compiler server that of the server during the build.</param>
     private sealed record BuildRun(double Seconds, double PeakMiB, double AnalyzerSeconds, double CpuSeconds);
 
-    private static BuildRun BuildOnce(string dir, string? analyzer)
+    private static BuildRun BuildOnce(string dir, string? analyzer, bool server)
     {
-        var args = "-v /usr/bin/env dotnet build --no-incremental --no-restore -nologo -nodeReuse:false -p:UseSharedCompilation=false -p:ReportAnalyzer=true -v:d"
+        // UseSharedCompilation is set either way: a machine may set it in the environment (this one sets false).
+        var args = "-v /usr/bin/env dotnet build --no-incremental --no-restore -nologo -nodeReuse:false -p:ReportAnalyzer=true -v:d"
+                   + (server ? " -p:UseSharedCompilation=true" : " -p:UseSharedCompilation=false")
                    + (analyzer is null ? "" : $" \"-p:LockOrderAnalyzer={analyzer}\"");
+        var serverBefore = ServerCpu();
         var watch = Stopwatch.StartNew();
         var output = Run("/usr/bin/time", args, dir);
         watch.Stop();
+        var serverAfter = ServerCpu();
         var rss = Regex.Match(output, @"Maximum resident set size \(kbytes\): (\d+)");
         // ReportAnalyzer prints each assembly's total; LockOrder's line names its assembly.
         var time = Regex.Match(output, @"(\d+(?:\.\d+)?)\s+\d+\s+LockOrder\.Analyzers, Version=");
         var user = Regex.Match(output, @"User time \(seconds\): (\d+(?:\.\d+)?)");
         var system = Regex.Match(output, @"System time \(seconds\): (\d+(?:\.\d+)?)");
-        return new BuildRun(watch.Elapsed.TotalSeconds, rss.Success ? double.Parse(rss.Groups[1].Value, CultureInfo.InvariantCulture) / 1024 : double.NaN,
+        double serverCpu = !server ? 0 : serverAfter.Id == serverBefore.Id ? serverAfter.Seconds - serverBefore.Seconds : serverAfter.Seconds;
+        // The server's peak memory spans all its builds: a build's own peak is only known without it.
+        return new BuildRun(watch.Elapsed.TotalSeconds, server || !rss.Success ? double.NaN : double.Parse(rss.Groups[1].Value, CultureInfo.InvariantCulture) / 1024,
             time.Success ? double.Parse(time.Groups[1].Value, CultureInfo.InvariantCulture) : 0,
-            user.Success && system.Success ? double.Parse(user.Groups[1].Value, CultureInfo.InvariantCulture) + double.Parse(system.Groups[1].Value, CultureInfo.InvariantCulture) : double.NaN);
+            user.Success && system.Success ? double.Parse(user.Groups[1].Value, CultureInfo.InvariantCulture) + double.Parse(system.Groups[1].Value, CultureInfo.InvariantCulture) + serverCpu : double.NaN);
+    }
+
+    /// <summary>The compiler server's process and its CPU time so far (none: id 0).</summary>
+    private static (int Id, double Seconds) ServerCpu()
+    {
+        foreach (var process in Process.GetProcessesByName("VBCSCompiler"))
+        {
+            using (process)
+            {
+                try
+                {
+                    return (process.Id, process.TotalProcessorTime.TotalSeconds);
+                }
+                catch (InvalidOperationException)
+                {
+                    // It exited between the listing and the read.
+                }
+            }
+        }
+
+        return (0, 0);
     }
 
     // ---- in-process profile ------------------------------------------------------------------------
