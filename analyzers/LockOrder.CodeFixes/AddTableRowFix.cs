@@ -34,7 +34,7 @@ public sealed class AddTableRowFix : CodeFixProvider
         {
             var target = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             var facts = target is null ? null : await EngineFacts.ForNodeAsync(context.Document, target, context.CancellationToken).ConfigureAwait(false);
-            var acquisition = facts?.Body.Acquisitions.FirstOrDefault(a => target!.Span.Contains(a.Operation.Syntax.Span) || a.Operation.Syntax.Span.Contains(target!.Span));
+            var acquisition = facts?.Body.Acquisitions.FirstOrDefault(a => target!.Span.Contains(a.Syntax.Span) || a.Syntax.Span.Contains(target!.Span));
             if (facts is null || acquisition?.Lock.Class is not { Decl: null, Identity: LockIdentity.Member { Symbol: var member } } lockClass
                 || TableEdits.TableDocument(context.Document.Project, facts.Model) is not { } tableDocument)
             {

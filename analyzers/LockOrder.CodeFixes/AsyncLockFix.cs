@@ -32,13 +32,13 @@ public sealed class AsyncLockFix : PlannedFix
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode target, SyntaxNode heldNode, CancellationToken cancellationToken)
     {
         var facts = await EngineFacts.ForNodeAsync(document, target, cancellationToken).ConfigureAwait(false);
-        var await_ = facts?.Body.Awaits.FirstOrDefault(a => a.Operation.Syntax.Span.Contains(target.Span) || target.Span.Contains(a.Operation.Syntax.Span));
+        var await_ = facts?.Body.Awaits.FirstOrDefault(a => a.Syntax.Span.Contains(target.Span) || target.Span.Contains(a.Syntax.Span));
         if (facts is null || await_ is null || await_.Held.IsEmpty)
         {
             return null;
         }
 
-        var waits = await_.Held.Select(h => h.Site.Syntax).OfType<InvocationExpressionSyntax>().ToList();
+        var waits = await_.Held.Select(h => h.Site).OfType<InvocationExpressionSyntax>().ToList();
         if (waits.Count != await_.Held.Length || waits.Any(w => !IsSemaphoreWait(w, facts.SemanticModel, cancellationToken)))
         {
             return null;

@@ -112,13 +112,13 @@ public sealed class BalanceFix : PlannedFix
 
     private static SequentialFixAll.Plan? ReleaseBeforeReturns(Document document, EngineFacts facts, ExpressionStatementSyntax acquireStatement, BlockSyntax block)
     {
-        var acquisition = facts.Body.Acquisitions.FirstOrDefault(a => acquireStatement.Span.Contains(a.Operation.Syntax.Span) && !a.IsTry);
+        var acquisition = facts.Body.Acquisitions.FirstOrDefault(a => acquireStatement.Span.Contains(a.Syntax.Span) && !a.IsTry);
         if (acquisition is null)
         {
             return null;
         }
 
-        var held = new Engine.Model.HeldLock(acquisition.Lock.Class, acquisition.Lock.Instance, 1, false, acquisition.Operation) { Mode = acquisition.Event.Mode };
+        var held = new Engine.Model.HeldLock(acquisition.Lock.Class, acquisition.Lock.Instance, 1, false, acquisition.Syntax) { Mode = acquisition.Event.Mode };
         var release = facts.ReleasesOf(held).OfType<ExpressionStatementSyntax>()
             .Where(r => r.Parent == block && r.SpanStart > acquireStatement.Span.End).OrderBy(r => r.SpanStart).FirstOrDefault();
         if (release is null)

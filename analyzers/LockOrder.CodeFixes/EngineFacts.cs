@@ -63,8 +63,8 @@ internal sealed class EngineFacts
     {
         var heldSite = OperationLocations.Of(heldNode);
         var span = node.Span;
-        var held = Body.Calls.Where(c => span.Contains(c.Operation.Syntax.Span)).SelectMany(c => c.Held)
-            .Concat(Body.Acquisitions.Where(a => span.Contains(a.Operation.Syntax.Span)).SelectMany(a => a.HeldBefore));
+        var held = Body.Calls.Where(c => span.Contains(c.Syntax.Span)).SelectMany(c => c.Held)
+            .Concat(Body.Acquisitions.Where(a => span.Contains(a.Syntax.Span)).SelectMany(a => a.HeldBefore));
         return held.FirstOrDefault(h => OperationLocations.Of(h.Site).SourceSpan == heldSite.SourceSpan);
     }
 
@@ -79,7 +79,7 @@ internal sealed class EngineFacts
                 continue;
             }
 
-            var syntax = release.Operation.Syntax;
+            var syntax = release.Syntax;
             if (syntax.Parent is LockStatementSyntax owner && owner.Expression == syntax)
             {
                 yield return owner;

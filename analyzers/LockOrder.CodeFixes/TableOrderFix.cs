@@ -74,15 +74,15 @@ public sealed class TableOrderFix : CodeFixProvider
             return null;
         }
 
-        var taken = facts.Body.Acquisitions.FirstOrDefault(a => target.Span.Contains(a.Operation.Syntax.Span) || a.Operation.Syntax.Span.Contains(target.Span));
+        var taken = facts.Body.Acquisitions.FirstOrDefault(a => target.Span.Contains(a.Syntax.Span) || a.Syntax.Span.Contains(target.Span));
         var held = taken?.HeldBefore.FirstOrDefault(h => Engine.Queries.OperationLocations.Of(h.Site).SourceSpan == Engine.Queries.OperationLocations.Of(heldNode).SourceSpan);
         if (taken is null || held is null)
         {
             return null;
         }
 
-        var takenSyntax = Statement(taken.Operation.Syntax);
-        var heldSyntax = Statement(held.Site.Syntax);
+        var takenSyntax = Statement(taken.Syntax);
+        var heldSyntax = Statement(held.Site);
         if (takenSyntax is null || heldSyntax is null || ReadsProtected(takenSyntax, held.Class, facts, cancellationToken) || ReadsProtected(heldSyntax, taken.Lock.Class, facts, cancellationToken))
         {
             return null;
@@ -104,7 +104,7 @@ public sealed class TableOrderFix : CodeFixProvider
             && heldStatement.Parent is BlockSyntax block && takenStatement.Parent == block
             && block.Statements.IndexOf(takenStatement) == block.Statements.IndexOf(heldStatement) + 1)
         {
-            var releasesOfTaken = facts.ReleasesOf(new HeldLock(taken.Lock.Class, taken.Lock.Instance, 1, false, taken.Operation) { Mode = taken.Event.Mode }).ToList();
+            var releasesOfTaken = facts.ReleasesOf(new HeldLock(taken.Lock.Class, taken.Lock.Instance, 1, false, taken.Syntax) { Mode = taken.Event.Mode }).ToList();
             var releasesOfHeld = facts.ReleasesOf(held).ToList();
             if (releasesOfTaken.Count != 1 || releasesOfHeld.Count != 1 || releasesOfTaken[0] is not ExpressionStatementSyntax releaseTaken
                 || releasesOfHeld[0] is not ExpressionStatementSyntax releaseHeld || releaseTaken.Parent != block

@@ -39,7 +39,7 @@ public sealed class TakeProtectingLockFix : PlannedFix
     internal static async Task<SequentialFixAll.Plan?> PlanAsync(Document document, SyntaxNode target, CancellationToken cancellationToken)
     {
         var facts = await EngineFacts.ForNodeAsync(document, target, cancellationToken).ConfigureAwait(false);
-        var access = facts?.Body.Accesses.FirstOrDefault(a => a.Operation.Syntax.Span == target.Span || target.Span.Contains(a.Operation.Syntax.Span));
+        var access = facts?.Body.Accesses.FirstOrDefault(a => a.Syntax.Span == target.Span || target.Span.Contains(a.Syntax.Span));
         if (facts is null || access is null || target.FirstAncestorOrSelf<StatementSyntax>() is not ExpressionStatementSyntax statement)
         {
             return null;
@@ -61,7 +61,7 @@ public sealed class TakeProtectingLockFix : PlannedFix
         }
 
         // The object: what the access is made on (this, when implicit).
-        var accessSyntax = (ExpressionSyntax)access.Operation.Syntax;
+        var accessSyntax = (ExpressionSyntax)access.Syntax;
         ExpressionSyntax? receiver = accessSyntax switch
         {
             MemberAccessExpressionSyntax m => m.Expression,

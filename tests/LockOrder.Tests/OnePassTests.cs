@@ -87,22 +87,22 @@ public class OnePassTests
             text.AppendLine($"body {body.Owner.ToDisplayString()} {body.Incomplete}");
             foreach (var a in body.Acquisitions)
             {
-                text.AppendLine($"  acquire {Span(a.Operation)} {a.Event.Kind} {a.Lock} held [{Held(a.HeldBefore)}] dropped [{string.Join(",", a.Dropped.Select(d => d.Display).OrderBy(d => d))}] {a.Place} after [{string.Join(",", a.OrderedAfter)}]");
+                text.AppendLine($"  acquire {Span(a.Syntax)} {a.Event.Kind} {a.Lock} held [{Held(a.HeldBefore)}] dropped [{string.Join(",", a.Dropped.Select(d => d.Display).OrderBy(d => d))}] {a.Place} after [{string.Join(",", a.OrderedAfter)}]");
             }
 
             foreach (var r in body.Releases)
             {
-                text.AppendLine($"  release {Span(r.Operation)} {r.Event.Kind} {r.Event.Lock} {r.WasHeld}");
+                text.AppendLine($"  release {Span(r.Syntax)} {r.Event.Kind} {r.Event.Lock} {r.WasHeld}");
             }
 
             foreach (var c in body.Calls)
             {
-                text.AppendLine($"  call {Span(c.Operation)} {c.Target?.ToDisplayString()} held [{Held(c.Held)}] {c.Blocking} dropped [{string.Join(",", c.Dropped.Select(d => d.Display).OrderBy(d => d))}] {c.Dispatch.Relation} {c.Objects.Receiver}");
+                text.AppendLine($"  call {Span(c.Syntax)} {c.Target?.ToDisplayString()} held [{Held(c.Held)}] {c.Blocking} dropped [{string.Join(",", c.Dropped.Select(d => d.Display).OrderBy(d => d))}] {c.Dispatch.Relation} {c.Objects.Receiver}");
             }
 
             foreach (var w in body.Awaits)
             {
-                text.AppendLine($"  await {Span(w.Operation)} held [{Held(w.Held)}]");
+                text.AppendLine($"  await {Span(w.Syntax)} held [{Held(w.Held)}]");
             }
 
             foreach (var m in body.Merges)
@@ -112,7 +112,7 @@ public class OnePassTests
 
             foreach (var x in body.Accesses)
             {
-                text.AppendLine($"  access {Span(x.Operation)} {x.Member.Name} {x.IsWrite} held [{Held(x.Held)}]");
+                text.AppendLine($"  access {Span(x.Syntax)} {x.Member.Name} {x.IsWrite} held [{Held(x.Held)}]");
             }
 
             text.AppendLine($"  exit [{Held(body.HeldAtExit)}]");
@@ -121,7 +121,7 @@ public class OnePassTests
         return text.ToString();
     }
 
-    private static string Span(IOperation operation) => operation.Syntax.SyntaxTree.FilePath.Split('/').Last() + operation.Syntax.Span;
+    private static string Span(SyntaxNode syntax) => syntax.SyntaxTree.FilePath.Split('/').Last() + syntax.Span;
 
     private static string Held(ImmutableArray<HeldLock> held) => string.Join(", ", held.Select(h => h + " " + Span(h.Site)));
 }

@@ -286,6 +286,9 @@ internal sealed class LockModel
             return new MethodFacts(ImmutableArray.Create(BodyFacts.NotAnalysed(owner, root, "its expressions nest deeper than the analysis can walk")));
         }
 
+        // The member's own body (the first) keeps what FreshObjects reads of the bound tree; no fact keeps the tree.
+        facts = new MethodFacts(facts.Bodies.SetItem(0, facts.Bodies[0] with { Stores = BodyStores.Of(root, cancellationToken) }));
+
         foreach (var body in facts.Bodies)
         {
             _bodies.TryAdd(MethodKey.Of(body.Owner), body);

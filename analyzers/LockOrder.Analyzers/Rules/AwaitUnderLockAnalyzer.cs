@@ -24,7 +24,7 @@ public sealed class AwaitUnderLockAnalyzer : LockRuleAnalyzer
             var held = awaitFact.Held.Where(h => !h.AcquiredAsync).ToList();
             if (held.Count > 0)
             {
-                report(Messages.AwaitUnderLock(awaitFact.Operation, held));
+                report(Messages.AwaitUnderLock(awaitFact.Syntax, held));
             }
         }
     }

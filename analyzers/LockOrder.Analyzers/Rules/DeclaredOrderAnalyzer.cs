@@ -26,7 +26,7 @@ public sealed class DeclaredOrderAnalyzer : LockRuleAnalyzer
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        var reported = new HashSet<(IOperation, LockClass, LockClass)>();
+        var reported = new HashSet<(SyntaxNode, LockClass, LockClass)>();
         foreach (var edge in OrderEdges.Of(model, body, cancellationToken))
         {
             if (edge.OutOfOrder is var (taken, holding) && reported.Add((edge.Site, edge.Taken, edge.Held.Class)))

@@ -39,7 +39,7 @@ public sealed class HeldWhileFreedAnalyzer : LockRuleAnalyzer
                 {
                     if (path.Equals(held.Instance) && reported.Add(held))
                     {
-                        report(Messages.HeldWhileFreed(OperationLocations.Of(call.Operation), held, path, chain));
+                        report(Messages.HeldWhileFreed(OperationLocations.Of(call.Syntax), held, path, chain));
                     }
                 }
             }

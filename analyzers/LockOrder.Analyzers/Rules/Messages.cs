@@ -48,7 +48,7 @@ internal static class Messages
         => Unbalanced(held.Site, Enumerable.Empty<Related>(),
             $"{held.Class.Display} is acquired here and still held when {body} returns; release it before returning, or declare {body} as an acquire wrapper in lockorder.json 'primitives'");
 
-    public static Diagnostic ReleasedWhenNotHeld(IOperation release, LockClass lockClass)
+    public static Diagnostic ReleasedWhenNotHeld(SyntaxNode release, LockClass lockClass)
         => Unbalanced(release, Enumerable.Empty<Related>(),
             $"{lockClass.Display} is released here but is not held on every path that reaches this release; release only what this method holds");
 
@@ -56,12 +56,12 @@ internal static class Messages
         => Diagnostic.Create(Descriptors.NotInTable, at, lockClass.Display);
 
     /// <param name="callers">Where the method is called without the lock, when that is why it is reported.</param>
-    public static Diagnostic Unprotected(IOperation access, ISymbol member, bool isWrite, LockDecl row, string callersText, IEnumerable<Location> callers)
+    public static Diagnostic Unprotected(SyntaxNode access, ISymbol member, bool isWrite, LockDecl row, string callersText, IEnumerable<Location> callers)
         => Create(Descriptors.Unprotected, OperationLocations.Of(access), callers.Select(c => new Related(c, $"called here without {row.Display}")),
             SymbolNames.Qualified(member.OriginalDefinition), isWrite ? "written" : "read", row.Display, callersText);
 
-    public static Diagnostic AwaitUnderLock(IOperation awaitOperation, IReadOnlyList<HeldLock> held)
-        => Create(Descriptors.AwaitUnderLock, OperationLocations.Of(awaitOperation), held.Select(Findings.Acquired),
+    public static Diagnostic AwaitUnderLock(SyntaxNode await_, IReadOnlyList<HeldLock> held)
+        => Create(Descriptors.AwaitUnderLock, OperationLocations.Of(await_), held.Select(Findings.Acquired),
             string.Join(" and ", held.Select(h => h.Class.Display)));
 
     /// <param name="what">"'Thread.Sleep'", or the first step of the chain to it.</param>
@@ -98,7 +98,7 @@ internal static class Messages
     public static Diagnostic NotAnalysed(Location at, IMethodSymbol body, string bound)
         => Diagnostic.Create(Descriptors.NotAnalysed, at, $"'{Findings.Display(body)}'", bound);
 
-    private static Diagnostic Unbalanced(IOperation site, IEnumerable<Related> related, string message)
+    private static Diagnostic Unbalanced(SyntaxNode site, IEnumerable<Related> related, string message)
         => Create(Descriptors.Unbalanced, OperationLocations.Of(site), related, message);
 
     /// <summary>The prefix of the properties that carry what happens at each related location, by its index

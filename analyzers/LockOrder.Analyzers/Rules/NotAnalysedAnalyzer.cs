@@ -22,7 +22,7 @@ public sealed class NotAnalysedAnalyzer : LockRuleAnalyzer
     {
         if (body.Incomplete is { } bound)
         {
-            report(Messages.NotAnalysed(body.Owner.Locations.FirstOrDefault(l => l.IsInSource) ?? body.Root?.Syntax.GetLocation() ?? Location.None, body.Owner, bound));
+            report(Messages.NotAnalysed(body.Owner.Locations.FirstOrDefault(l => l.IsInSource) ?? body.RootSyntax?.GetLocation() ?? Location.None, body.Owner, bound));
         }
     }
 }

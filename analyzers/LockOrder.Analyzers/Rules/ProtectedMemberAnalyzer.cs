@@ -56,13 +56,13 @@ public sealed class ProtectedMemberAnalyzer : LockRuleAnalyzer
             }
 
             offending = offending
-                .OrderBy(o => o.Call.Operation.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
-                .ThenBy(o => o.Call.Operation.Syntax.SpanStart)
+                .OrderBy(o => o.Call.Syntax.SyntaxTree.FilePath, StringComparer.Ordinal)
+                .ThenBy(o => o.Call.Syntax.SpanStart)
                 .ToList();
             string who = offending.Count == 0
                 ? ""
-                : "; " + Name(owner) + " is called without it from " + string.Join(", ", offending.Take(3).Select(o => Name(o.Caller.Owner) + " (" + Findings.Where(OperationLocations.Of(o.Call.Operation)) + ")"));
-            report(Messages.Unprotected(access.Operation, access.Member, access.IsWrite, decl, who, offending.Select(o => OperationLocations.Of(o.Call.Operation))));
+                : "; " + Name(owner) + " is called without it from " + string.Join(", ", offending.Take(3).Select(o => Name(o.Caller.Owner) + " (" + Findings.Where(OperationLocations.Of(o.Call.Syntax)) + ")"));
+            report(Messages.Unprotected(access.Syntax, access.Member, access.IsWrite, decl, who, offending.Select(o => OperationLocations.Of(o.Call.Syntax))));
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class SelfDeadlockAnalyzer : LockRuleAnalyzer
     {
         // The first held entry of the class per acquisition or call (and class), as the edges come in held order;
         // for a reader-writer lock, the first entry in a mode the new one may not join.
-        var seen = new HashSet<(IOperation, LockClass)>();
+        var seen = new HashSet<(SyntaxNode, LockClass)>();
         foreach (var edge in OrderEdges.Of(model, body, cancellationToken))
         {
             var taken = edge.Taken;

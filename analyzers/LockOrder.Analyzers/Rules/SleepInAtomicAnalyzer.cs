@@ -35,7 +35,7 @@ public sealed class SleepInAtomicAnalyzer : LockRuleAnalyzer
         foreach (var (acquisition, spin) in BlockingCalls.SleepingLocksUnderSpinlock(body))
         {
             var taken = acquisition.Lock.Class;
-            report(Messages.SleepInAtomic(OperationLocations.Of(acquisition.Operation), $"acquiring {taken.Kind.Name()} {taken.Display}", spin, Chain.Empty));
+            report(Messages.SleepInAtomic(OperationLocations.Of(acquisition.Syntax), $"acquiring {taken.Kind.Name()} {taken.Display}", spin, Chain.Empty));
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class UnbalancedLockingAnalyzer : LockRuleAnalyzer
 
     private protected override void Analyze(LockModel model, BodyFacts body, Action<Diagnostic> report, CancellationToken cancellationToken)
     {
-        var reportedSites = new HashSet<IOperation>();
+        var reportedSites = new HashSet<SyntaxNode>();
         string name = body.Owner.Name.Length > 0 && !body.Owner.Name.StartsWith("<", StringComparison.Ordinal) ? $"'{body.Owner.Name}'" : "the lambda";
         foreach (var merge in body.Merges.OrderByDescending(m => m.AtExit))
         {
@@ -52,7 +52,7 @@ public sealed class UnbalancedLockingAnalyzer : LockRuleAnalyzer
         {
             if (!release.WasHeld && !release.Event.Lock.Class.Api.ReleasedByOthers)
             {
-                report(Messages.ReleasedWhenNotHeld(release.Operation, release.Event.Lock.Class));
+                report(Messages.ReleasedWhenNotHeld(release.Syntax, release.Event.Lock.Class));
             }
         }
     }

@@ -25,7 +25,7 @@ public sealed class UnlistedLockAnalyzer : LockRuleAnalyzer
         {
             if (acquisition.Lock.Class.Decl is null)
             {
-                report(Messages.NotInTable(OperationLocations.Of(acquisition.Operation), acquisition.Lock.Class));
+                report(Messages.NotInTable(OperationLocations.Of(acquisition.Syntax), acquisition.Lock.Class));
             }
         }
     }

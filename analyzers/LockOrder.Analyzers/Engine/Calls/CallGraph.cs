@@ -49,7 +49,7 @@ internal sealed class CallGraph
             yield break;
         }
 
-        var site = OperationLocations.Of(call.Operation);
+        var site = OperationLocations.Of(call.Syntax);
         if (target.MethodKind == MethodKind.DelegateInvoke)
         {
             if (call.Targets.InvokedDelegate is { } invoked)
@@ -110,7 +110,7 @@ internal sealed class CallGraph
             case { Name: "TaskCompletionSource", ContainingNamespace: { Name: "Tasks", ContainingNamespace.Name: "Threading" } }
                 when target.Name is "SetResult" or "TrySetResult" or "SetException" or "TrySetException" or "SetCanceled" or "TrySetCanceled":
                 return _constructions.Of(receiver, CancellationToken.None) is not { } creations
-                       || !creations.All(c => c.Arguments.Any(a => a.Parameter?.Name == "creationOptions" && a.Value.ConstantValue is { HasValue: true, Value: int options } && (options & 64) != 0));
+                       || !creations.All(c => c.AnyConstant("creationOptions", options => (options & 64) != 0));
             case { Name: "CancellationTokenSource", ContainingNamespace: { Name: "Threading", ContainingNamespace.Name: "System" } }
                 when target.Name is "Cancel":
                 return true;

@@ -91,7 +91,7 @@ internal sealed class FreshObjects
     /// the caller calls on it (with their callees) store.</summary>
     private ImmutableHashSet<ISymbol>? StoredOnLocal(AccessPath.Local local, BodyFacts caller, CancellationToken cancellationToken)
     {
-        if (caller.Root is not { } root || CreatedType(root, local.Symbol) is not { } type)
+        if (caller.Stores is not { } stores || stores.CreatedType(local.Symbol) is not { } type)
         {
             // Not known what was created (a lambda's body, which this does not look into): nothing is known null.
             return null;
@@ -109,39 +109,12 @@ internal sealed class FreshObjects
         var stored = Closure(roots, cancellationToken).ToBuilder();
 
         // Object initializers ({ F = x }) and stores through the local itself (local.F = x).
-        foreach (var member in Stores(root, target => target is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ImplicitReceiver }
-            || target is ILocalReferenceOperation l && SymbolEqualityComparer.Default.Equals(l.Local, local.Symbol)))
+        foreach (var member in stores.StoredOn(local.Symbol))
         {
             stored.Add(member);
         }
 
         return stored.ToImmutable();
-    }
-
-    /// <summary>The type of the object created into a fresh local (not its declared type: a derived object's
-    /// constructors count too).</summary>
-    private static INamedTypeSymbol? CreatedType(IOperation root, ILocalSymbol local)
-    {
-        foreach (var op in root.DescendantsAndSelf())
-        {
-            var value = op switch
-            {
-                IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local) => declarator.Initializer?.Value,
-                ISimpleAssignmentOperation { Target: ILocalReferenceOperation target } assignment when SymbolEqualityComparer.Default.Equals(target.Local, local) => assignment.Value,
-                _ => null,
-            };
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
-
-            if (value is IObjectCreationOperation { Type: INamedTypeSymbol created })
-            {
-                return created;
-            }
-        }
-
-        return null;
     }
 
     private static IEnumerable<IMethodSymbol> Constructors(INamedTypeSymbol type)
@@ -195,73 +168,9 @@ internal sealed class FreshObjects
             return ImmutableHashSet<ISymbol>.Empty;
         }
 
-        return _stores.GetOrAdd(MethodKey.Of(member), m => _model.BodyOf(m, cancellationToken)?.Root is { } root
-            ? Stores(root, _ => true).ToImmutableHashSet(SymbolEqualityComparer.Default)
+        return _stores.GetOrAdd(MethodKey.Of(member), m => _model.BodyOf(m, cancellationToken)?.Stores is { } stores
+            ? stores.Stores.Select(s => s.Member).ToImmutableHashSet(SymbolEqualityComparer.Default)
             : ImmutableHashSet<ISymbol>.Empty);
-    }
-
-    /// <summary>The members (auto-properties by their property) an operation tree may store a value other than a
-    /// constant null into, on instances <paramref name="onInstance"/> accepts.</summary>
-    private static IEnumerable<ISymbol> Stores(IOperation root, System.Func<IOperation?, bool> onInstance)
-    {
-        foreach (var op in root.DescendantsAndSelf())
-        {
-            IOperation? target = op switch
-            {
-                ISimpleAssignmentOperation assignment when !IsNull(assignment.Value) => assignment.Target,
-                ICompoundAssignmentOperation or ICoalesceAssignmentOperation => ((IAssignmentOperation)op).Target,
-                IIncrementOrDecrementOperation increment => increment.Target,
-                IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } argument => argument.Value,
-                IDeconstructionAssignmentOperation deconstruction => deconstruction.Target,
-                _ => null,
-            };
-            if (target is null)
-            {
-                continue;
-            }
-
-            foreach (var reference in Targets(target))
-            {
-                if (reference.Member is IFieldSymbol or IPropertySymbol && onInstance(reference.Instance))
-                {
-                    var member = reference.Member is IFieldSymbol { AssociatedSymbol: IPropertySymbol property } ? property : reference.Member;
-                    yield return member.OriginalDefinition;
-                }
-            }
-        }
-    }
-
-    /// <summary>The members an assignment target stores into: itself, or each element of a deconstruction's tuple.</summary>
-    private static IEnumerable<IMemberReferenceOperation> Targets(IOperation target)
-    {
-        while (target is IConversionOperation conversion)
-        {
-            target = conversion.Operand;
-        }
-
-        switch (target)
-        {
-            case IMemberReferenceOperation member:
-                yield return member;
-                break;
-            case ITupleOperation tuple:
-                foreach (var element in tuple.Elements.SelectMany(Targets))
-                {
-                    yield return element;
-                }
-
-                break;
-        }
-    }
-
-    private static bool IsNull(IOperation value)
-    {
-        while (value is IConversionOperation conversion)
-        {
-            value = conversion.Operand;
-        }
-
-        return value is IDefaultValueOperation || value is ILiteralOperation { ConstantValue: { HasValue: true, Value: null } };
     }
 
     private bool HasBody(IMethodSymbol method) => MethodKey.HasBody(method, _model.Compilation);

@@ -267,7 +267,7 @@ internal sealed class Summaries
             yield break;
         }
 
-        var site = OperationLocations.Of(call.Operation);
+        var site = OperationLocations.Of(call.Syntax);
         if (_model.Knowledge.IsFree(target))
         {
             var chain = Chain.Of(Findings.Display(target), site);
@@ -342,7 +342,7 @@ internal sealed class Summaries
 
         foreach (var acquisition in facts.Acquisitions)
         {
-            var site = OperationLocations.Of(acquisition.Operation);
+            var site = OperationLocations.Of(acquisition.Syntax);
             var lockClass = acquisition.Lock.Class;
             if (acquisition.Place != LockPlace.Fresh)
             {
@@ -372,7 +372,7 @@ internal sealed class Summaries
         {
             if (call.Blocking is not null)
             {
-                var step = new Witness(Chain.Of(call.Blocking, OperationLocations.Of(call.Operation)), call.Dropped);
+                var step = new Witness(Chain.Of(call.Blocking, OperationLocations.Of(call.Syntax)), call.Dropped);
                 sleep = Witness.Better(sleep, step);
                 wait = Witness.Better(wait, step);
             }

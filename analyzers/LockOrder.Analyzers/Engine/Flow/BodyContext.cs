@@ -219,7 +219,7 @@ internal sealed class BodyContext
             var value = UnwrapValue(argument.Value);
             if (DelegateTarget(value) is { } target)
             {
-                (arguments ??= ImmutableArray.CreateBuilder<DelegateArgument>()).Add(new DelegateArgument(argument.Parameter.Ordinal, target, argument.Value));
+                (arguments ??= ImmutableArray.CreateBuilder<DelegateArgument>()).Add(new DelegateArgument(argument.Parameter.Ordinal, target, argument.Value.Syntax));
             }
             else if (OwnParameter(value) is int own and >= 0)
             {

@@ -8,7 +8,7 @@ namespace LockOrder.Engine.Flow;
 /// <summary>A lock acquisition and what was held just before it.</summary>
 /// <param name="Dropped">Caller-held lock classes this body has dropped on every path to here.</param>
 /// <param name="Place">Where the lock lives relative to the body's object.</param>
-internal sealed record AcquireFact(LockEvent Event, ImmutableArray<HeldLock> HeldBefore, IOperation Operation, ImmutableHashSet<LockClass> Dropped, LockPlace Place)
+internal sealed record AcquireFact(LockEvent Event, ImmutableArray<HeldLock> HeldBefore, SyntaxNode Syntax, ImmutableHashSet<LockClass> Dropped, LockPlace Place)
 {
     /// <summary>Instances this one is always taken after, by an order fixed by a key (see
     /// <see cref="BodyContext.IsOrderedPair"/>).</summary>
@@ -20,10 +20,10 @@ internal sealed record AcquireFact(LockEvent Event, ImmutableArray<HeldLock> Hel
 }
 
 /// <summary>A lock release; <see cref="WasHeld"/> is false when some path reaches it without the lock.</summary>
-internal sealed record ReleaseFact(LockEvent Event, bool WasHeld, IOperation Operation);
+internal sealed record ReleaseFact(LockEvent Event, bool WasHeld, SyntaxNode Syntax);
 
 /// <summary>A delegate passed as an argument: the parameter's ordinal, the method or lambda it denotes, and where.</summary>
-internal sealed record DelegateArgument(int Ordinal, IMethodSymbol Target, IOperation Argument);
+internal sealed record DelegateArgument(int Ordinal, IMethodSymbol Target, SyntaxNode Argument);
 
 /// <summary>A delegate parameter of the body passed on as an argument of a call.</summary>
 /// <param name="Ordinal">The argument's parameter ordinal in the callee.</param>
@@ -81,7 +81,7 @@ internal sealed record Dispatch(bool IsVirtual, ITypeSymbol? ReceiverType, Recei
 /// <param name="Blocking">Display name when the catalog or the table says this call may block or sleep.</param>
 /// <param name="Dropped">Caller-held lock classes this body has dropped on every path to the call.</param>
 internal sealed record CallFact(
-    IOperation Operation,
+    SyntaxNode Syntax,
     IMethodSymbol? Target,
     ImmutableArray<HeldLock> Held,
     string? Blocking,
@@ -91,10 +91,10 @@ internal sealed record CallFact(
     Dispatch Dispatch);
 
 /// <summary>A read or write of a member the table says a lock protects, and the locks held there.</summary>
-internal sealed record AccessFact(ISymbol Member, LockDecl ProtectedBy, bool IsWrite, ImmutableArray<HeldLock> Held, IOperation Operation);
+internal sealed record AccessFact(ISymbol Member, LockDecl ProtectedBy, bool IsWrite, ImmutableArray<HeldLock> Held, SyntaxNode Syntax);
 
 /// <summary>An await and the locks held across it.</summary>
-internal sealed record AwaitFact(IOperation Operation, ImmutableArray<HeldLock> Held);
+internal sealed record AwaitFact(SyntaxNode Syntax, ImmutableArray<HeldLock> Held);
 
 /// <summary>Paths that meet holding different locks (at a join, or at the method's exit).</summary>
 internal sealed record MergeFact(Location Location, ImmutableArray<HeldLock> OnSomePaths, bool AtExit);
@@ -104,11 +104,14 @@ internal sealed record MergeFact(Location Location, ImmutableArray<HeldLock> OnS
 /// Rules are thin readers of these facts.
 /// </summary>
 /// <param name="Owner">The method, local function or lambda's symbol.</param>
+/// <param name="RootSyntax">The syntax of the body's bound root (a member's body, a lambda), if known. Facts keep
+/// syntax and symbols, never operations: they outlive the body's analysis, and an operation keeps its semantic model
+/// and with it every bound body of its tree.</param>
 /// <param name="Accesses">Reads and writes of members listed in the table's 'protects'.</param>
 /// <param name="HeldAtExit">Locks held on every path that reaches the normal exit.</param>
 internal sealed record BodyFacts(
     IMethodSymbol Owner,
-    IOperation? Root,
+    SyntaxNode? RootSyntax,
     ImmutableArray<AcquireFact> Acquisitions,
     ImmutableArray<ReleaseFact> Releases,
     ImmutableArray<CallFact> Calls,
@@ -120,8 +123,12 @@ internal sealed record BodyFacts(
     /// <summary>Why the engine did not analyse this body to the end (one of its bounds), or null when it did.</summary>
     public string? Incomplete { get; init; }
 
+    /// <summary>For a member's own body: its stores and the objects it creates into locals (with those of its lambdas
+    /// and local functions); null for a lambda or a local function.</summary>
+    public BodyStores? Stores { get; init; }
+
     /// <summary>A body the engine did not analyse to the end: no facts, and the bound it hit.</summary>
-    public static BodyFacts NotAnalysed(IMethodSymbol owner, IOperation? root, string bound) => new(owner, root,
+    public static BodyFacts NotAnalysed(IMethodSymbol owner, IOperation? root, string bound) => new(owner, root?.Syntax,
         ImmutableArray<AcquireFact>.Empty, ImmutableArray<ReleaseFact>.Empty, ImmutableArray<CallFact>.Empty, ImmutableArray<AwaitFact>.Empty,
         ImmutableArray<MergeFact>.Empty, ImmutableArray<HeldLock>.Empty, ImmutableArray<AccessFact>.Empty)
     {

@@ -83,7 +83,7 @@ internal sealed class FactRecorder : IFlowSink
     public void Acquire(LockEvent lockEvent, IOperation operation, LockState before)
         => _acquisitions[operation] = _acquisitions.TryGetValue(operation, out var existing)
             ? existing with { HeldBefore = LockDomain.Intersect(existing.HeldBefore, before.Held), Dropped = existing.Dropped.Intersect(before.Dropped) }
-            : new AcquireFact(lockEvent, before.Held, operation, before.Dropped, PlaceOf(lockEvent.Lock.Instance))
+            : new AcquireFact(lockEvent, before.Held, operation.Syntax, before.Dropped, PlaceOf(lockEvent.Lock.Instance))
             {
                 OrderedAfter = before.Held.IsEmpty || lockEvent.Lock.Instance is null ? ImmutableArray<AccessPath>.Empty
                     : before.Held.Select(h => h.Instance).Where(i => i is not null && _body.IsOrderedPair(i, lockEvent.Lock.Instance)).Select(i => i!).ToImmutableArray(),
@@ -91,7 +91,7 @@ internal sealed class FactRecorder : IFlowSink
 
     [MethodImpl(Jit.Optimized)]
     public void Release(LockEvent lockEvent, IOperation operation, bool wasHeld)
-        => _releases[operation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(operation, out var existing) || existing.WasHeld), operation);
+        => _releases[operation] = new ReleaseFact(lockEvent, wasHeld && (!_releases.TryGetValue(operation, out var existing) || existing.WasHeld), operation.Syntax);
 
     [MethodImpl(Jit.Optimized)]
     public void Call(IOperation operation, LockState state)
@@ -137,12 +137,12 @@ internal sealed class FactRecorder : IFlowSink
         var held = state.Held.RemoveAll(h => EnclosingLockStatement(h) is { } statement && statement.Statement.Span.Contains(operation.Syntax.Span));
         _awaits[operation] = _awaits.TryGetValue(operation, out var existing)
             ? existing with { Held = LockDomain.Intersect(existing.Held, held) }
-            : new AwaitFact(operation, held);
+            : new AwaitFact(operation.Syntax, held);
     }
 
     private static Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax? EnclosingLockStatement(HeldLock held)
         => held.Scope as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax
-           ?? held.Site.Syntax.Parent as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax;
+           ?? held.Site.Parent as Microsoft.CodeAnalysis.CSharp.Syntax.LockStatementSyntax;
 
     [MethodImpl(Jit.Optimized)]
     public void Access(IOperation operation, ISymbol member, LockState state)
@@ -157,7 +157,7 @@ internal sealed class FactRecorder : IFlowSink
             || operation.Parent is IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out };
         _accesses[operation] = _accesses.TryGetValue(operation, out var existing)
             ? existing with { Held = LockDomain.Intersect(existing.Held, state.Held) }
-            : new AccessFact(member, decl, isWrite, state.Held, operation);
+            : new AccessFact(member, decl, isWrite, state.Held, operation.Syntax);
     }
 
     [MethodImpl(Jit.Optimized)]
@@ -170,7 +170,7 @@ internal sealed class FactRecorder : IFlowSink
         }
 
         var (blocking, targets, objects, dispatch) = describe();
-        _calls[operation] = new CallFact(operation, target, state.Held, blocking, targets, objects, state.Dropped, dispatch);
+        _calls[operation] = new CallFact(operation.Syntax, target, state.Held, blocking, targets, objects, state.Dropped, dispatch);
     }
 
     private static IMethodSymbol? OperatorMethod(IOperation operation) => operation switch
@@ -234,18 +234,18 @@ internal sealed class FactRecorder : IFlowSink
 
         return new BodyFacts(
             owner,
-            root,
-            Ordered(_acquisitions.Values, f => f.Operation),
-            Ordered(_releases.Values, f => f.Operation),
-            Ordered(_calls.Values, f => f.Operation),
-            Ordered(_awaits.Values, f => f.Operation),
+            root?.Syntax,
+            Ordered(_acquisitions.Values, f => f.Syntax),
+            Ordered(_releases.Values, f => f.Syntax),
+            Ordered(_calls.Values, f => f.Syntax),
+            Ordered(_awaits.Values, f => f.Syntax),
             merges.ToImmutable(),
             heldAtExit,
-            Ordered(_accesses.Values, f => f.Operation));
+            Ordered(_accesses.Values, f => f.Syntax));
     }
 
-    private static ImmutableArray<T> Ordered<T>(IEnumerable<T> facts, System.Func<T, IOperation> operation)
-        => facts.OrderBy(f => operation(f).Syntax.SpanStart).ToImmutableArray();
+    private static ImmutableArray<T> Ordered<T>(IEnumerable<T> facts, System.Func<T, SyntaxNode> syntax)
+        => facts.OrderBy(f => syntax(f).SpanStart).ToImmutableArray();
 
     /// <summary>The body's name (a method's identifier, a lambda's arrow), else its syntax.</summary>
     private static Location OwnerLocation(IMethodSymbol owner, IOperation? root)

@@ -479,7 +479,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
                 }
                 else
                 {
-                    entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site) { Scope = lockEvent.Scope, Mode = lockEvent.Mode };
+                    entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site.Syntax) { Scope = lockEvent.Scope, Mode = lockEvent.Mode };
                     held = held.Add(entry);
                 }
 
@@ -490,7 +490,7 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             case LockEventKind.TryAcquire:
             {
                 _sink.Acquire(lockEvent, site, state);
-                var entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site) { Mode = lockEvent.Mode };
+                var entry = new HeldLock(lockRef.Class, lockRef.Instance, 1, lockEvent.IsAsync, site.Syntax) { Mode = lockEvent.Mode };
                 object key = lockEvent.RefGuard is not null ? lockEvent.RefGuard : site;
                 return state with { Guards = state.Guards.SetItem(key, new Guard(entry, GuardKind.HeldIffTrue)) };
             }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -18,7 +19,7 @@ namespace LockOrder.Engine.Knowledge;
 internal sealed class Constructions
 {
     private readonly Compilation _compilation;
-    private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<IObjectCreationOperation>?> _byMember = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<Creation>?> _byMember = new(SymbolEqualityComparer.Default);
 
     private readonly ConcurrentDictionary<ISymbol, IReadOnlyDictionary<IMethodSymbol, int>?> _fromParameter = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, ISymbol?> _ownedBy = new(SymbolEqualityComparer.Default);
@@ -71,9 +72,7 @@ internal sealed class Constructions
                 continue;
             }
 
-            if (creations.All(c => c.Constructor is { } constructor && parameters.TryGetValue(constructor.OriginalDefinition, out int ordinal)
-                                   && c.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ordinal) is { } argument
-                                   && Unwrap(argument.Value) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }))
+            if (creations.All(c => c.Constructor is { } constructor && parameters.TryGetValue(constructor.OriginalDefinition, out int ordinal) && c.IsThis(ordinal)))
             {
                 return back.OriginalDefinition;
             }
@@ -260,26 +259,20 @@ internal sealed class Constructions
 
     /// <summary>Every object creation assigned to the member in source, or null when it is assigned anything else
     /// (or has no source): then how it was made is unknown.</summary>
-    public IReadOnlyList<IObjectCreationOperation>? Of(ISymbol member, CancellationToken cancellationToken)
+    public IReadOnlyList<Creation>? Of(ISymbol member, CancellationToken cancellationToken)
         => member is IFieldSymbol or IPropertySymbol && member.DeclaringSyntaxReferences.Length > 0
             ? _byMember.TryGetValue(member.OriginalDefinition, out var known) ? known : FindOnce(member.OriginalDefinition, cancellationToken)
             : null;
 
     /// <summary>The constant int an argument (by parameter name) was given, if any.</summary>
-    public static int? Argument(IObjectCreationOperation creation, string parameter)
-        => creation.Arguments.FirstOrDefault(a => a.Parameter?.Name == parameter) is { ArgumentKind: not ArgumentKind.DefaultValue } argument
-           && argument.Value.ConstantValue is { HasValue: true, Value: int value } ? value : null;
-
-    /// <summary>An argument (by parameter name) was given explicitly.</summary>
-    public static bool HasArgument(IObjectCreationOperation creation, string parameter)
-        => creation.Arguments.Any(a => a.Parameter?.Name == parameter && a.ArgumentKind != ArgumentKind.DefaultValue);
+    public static int? Argument(Creation creation, string parameter) => creation.Argument(parameter);
 
     /// <summary>The declarations of a symbol in this compilation: a type of another source project a workspace
     /// references as a compilation has syntax, but no semantic model here.</summary>
     private IEnumerable<SyntaxReference> InCompilation(ISymbol symbol)
         => symbol.DeclaringSyntaxReferences.Where(r => _compilation.ContainsSyntaxTree(r.SyntaxTree));
 
-    private IReadOnlyList<IObjectCreationOperation>? Find(ISymbol member, CancellationToken cancellationToken)
+    private IReadOnlyList<Creation>? Find(ISymbol member, CancellationToken cancellationToken)
     {
         var values = new List<SyntaxNode>();
         foreach (var reference in InCompilation(member))
@@ -309,7 +302,7 @@ internal sealed class Constructions
             }
         }
 
-        var creations = new List<IObjectCreationOperation>();
+        var creations = new List<Creation>();
         foreach (var written in values)
         {
             var value = written;
@@ -336,7 +329,7 @@ internal sealed class Constructions
                 return null;
             }
 
-            creations.Add(creation);
+            creations.Add(Creation.Of(creation));
         }
 
         return creations.Count == 0 ? null : creations;
@@ -348,5 +341,76 @@ internal sealed class Constructions
 
     private ISymbol? BackOnce(ISymbol key, INamedTypeSymbol owner, CancellationToken cancellationToken) => _ownedBy.GetOrAdd(key, m => Back(m, owner, cancellationToken));
 
-    private IReadOnlyList<IObjectCreationOperation>? FindOnce(ISymbol key, CancellationToken cancellationToken) => _byMember.GetOrAdd(key, m => Find(m, cancellationToken));
+    private IReadOnlyList<Creation>? FindOnce(ISymbol key, CancellationToken cancellationToken) => _byMember.GetOrAdd(key, m => Find(m, cancellationToken));
+}
+
+/// <summary>An object creation assigned to a member, by what is read of it: its type, its constructor and, per
+/// argument, its parameter, whether it was given explicitly, its constant int and whether it is <c>this</c>. Kept
+/// instead of the operation, which would keep its semantic model (and every bound body of its tree) alive.</summary>
+internal sealed class Creation
+{
+    private readonly ImmutableArray<(string? Name, int Ordinal, bool Explicit, int? Constant, bool IsThis)> _arguments;
+
+    private Creation(ITypeSymbol? type, IMethodSymbol? constructor, ImmutableArray<(string?, int, bool, int?, bool)> arguments)
+    {
+        Type = type;
+        Constructor = constructor;
+        _arguments = arguments;
+    }
+
+    public ITypeSymbol? Type { get; }
+
+    public IMethodSymbol? Constructor { get; }
+
+    public static Creation Of(IObjectCreationOperation creation)
+    {
+        var arguments = ImmutableArray.CreateBuilder<(string?, int, bool, int?, bool)>(creation.Arguments.Length);
+        foreach (var argument in creation.Arguments)
+        {
+            var value = argument.Value;
+            while (value is IConversionOperation conversion)
+            {
+                value = conversion.Operand;
+            }
+
+            arguments.Add((argument.Parameter?.Name, argument.Parameter?.Ordinal ?? -1, argument.ArgumentKind != ArgumentKind.DefaultValue,
+                argument.Value.ConstantValue is { HasValue: true, Value: int constant } ? constant : null,
+                value is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }));
+        }
+
+        return new Creation(creation.Type, creation.Constructor, arguments.MoveToImmutable());
+    }
+
+    /// <summary>The constant int the first argument of a parameter (by name) was given explicitly, if any.</summary>
+    public int? Argument(string parameter)
+    {
+        foreach (var argument in _arguments)
+        {
+            if (argument.Name == parameter)
+            {
+                return argument.Explicit ? argument.Constant : null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Some argument of the parameter (by name), explicit or its default, is a constant int that
+    /// <paramref name="test"/> accepts.</summary>
+    public bool AnyConstant(string parameter, System.Func<int, bool> test)
+        => _arguments.Any(a => a.Name == parameter && a.Constant is { } value && test(value));
+
+    /// <summary>The first argument of the parameter at <paramref name="ordinal"/> is <c>this</c>.</summary>
+    public bool IsThis(int ordinal)
+    {
+        foreach (var argument in _arguments)
+        {
+            if (argument.Ordinal == ordinal)
+            {
+                return argument.IsThis;
+            }
+        }
+
+        return false;
+    }
 }

@@ -89,7 +89,7 @@ internal readonly record struct LockRef(LockClass Class, AccessPath? Instance)
 /// <param name="Count">Recursion depth for reentrant primitives (Monitor, Mutex, Lock).</param>
 /// <param name="AcquiredAsync">Taken with <c>await SemaphoreSlim.WaitAsync()</c>: an async lock, fine across awaits.</param>
 /// <param name="Site">Where it was acquired (the first site, when several paths acquire it).</param>
-internal sealed record HeldLock(LockClass Class, AccessPath? Instance, int Count, bool AcquiredAsync, IOperation Site)
+internal sealed record HeldLock(LockClass Class, AccessPath? Instance, int Count, bool AcquiredAsync, SyntaxNode Site)
 {
     /// <summary>The mode it is held in (read, upgradeable or write, for a reader-writer lock).</summary>
     public LockMode Mode { get; init; }

@@ -14,7 +14,7 @@ namespace LockOrder.Engine.Queries;
 /// <summary>A call that blocks (itself, or somewhere below it) while a lock of interest is held.</summary>
 /// <param name="What">How the message names it: "'Thread.Sleep'", or the first step of the chain to it.</param>
 /// <param name="Chain">From the call down to the blocking call; empty when the call itself blocks.</param>
-internal sealed record BlockingCall(IOperation Site, string What, HeldLock Held, Chain Chain);
+internal sealed record BlockingCall(SyntaxNode Site, string What, HeldLock Held, Chain Chain);
 
 /// <summary>
 /// Calls that block under a lock, one query for LOCK002 (sleeping under a spinlock) and LOCK009 (waiting under a
@@ -55,25 +55,25 @@ internal static class BlockingCalls
             {
                 foreach (var held in candidates(call.Held))
                 {
-                    yield return new BlockingCall(call.Operation, $"'{call.Blocking}'", held, Chain.Empty);
+                    yield return new BlockingCall(call.Syntax, $"'{call.Blocking}'", held, Chain.Empty);
                     break;
                 }
             }
         }
 
-        var reported = new HashSet<IOperation>();
+        var reported = new HashSet<SyntaxNode>();
         foreach (var (call, callee, summary) in OrderEdges.CallsUnderLock(model, body, cancellationToken))
         {
-            if (call.Blocking is not null || reported.Contains(call.Operation))
+            if (call.Blocking is not null || reported.Contains(call.Syntax))
             {
                 continue;
             }
 
             foreach (var held in candidates(call.Held))
             {
-                if (witness(summary, held.Class) is { } chain && callee.Prefix.Then(chain) is { } full && full.Depth <= model.MaxCallDepth && reported.Add(call.Operation))
+                if (witness(summary, held.Class) is { } chain && callee.Prefix.Then(chain) is { } full && full.Depth <= model.MaxCallDepth && reported.Add(call.Syntax))
                 {
-                    yield return new BlockingCall(call.Operation, $"'{callee.Prefix.First.Text}'", held, full);
+                    yield return new BlockingCall(call.Syntax, $"'{callee.Prefix.First.Text}'", held, full);
                 }
             }
         }
@@ -83,9 +83,9 @@ internal static class BlockingCalls
         {
             foreach (var held in candidates(calleeHeld))
             {
-                if (witness(summary, held.Class) is { } chain && prefix.Then(chain) is { } full && full.Depth <= model.MaxCallDepth && reported.Add(call.Operation))
+                if (witness(summary, held.Class) is { } chain && prefix.Then(chain) is { } full && full.Depth <= model.MaxCallDepth && reported.Add(call.Syntax))
                 {
-                    yield return new BlockingCall(call.Operation, $"'{prefix.Steps.Items[1].Text}'", held, full);
+                    yield return new BlockingCall(call.Syntax, $"'{prefix.Steps.Items[1].Text}'", held, full);
                 }
             }
         }

@@ -106,7 +106,7 @@ internal static class LockGraph
 
             foreach (var (acquisition, spin) in BlockingCalls.SleepingLocksUnderSpinlock(body))
             {
-                found.Add((Node(spin.Class), Node(acquisition.Lock.Class), LockGraphEdgeKind.Sleep, OperationLocations.Of(acquisition.Operation), Chain.Empty,
+                found.Add((Node(spin.Class), Node(acquisition.Lock.Class), LockGraphEdgeKind.Sleep, OperationLocations.Of(acquisition.Syntax), Chain.Empty,
                     OperationLocations.Of(spin.Site), spin.Class, acquisition.Lock.Class));
             }
         }

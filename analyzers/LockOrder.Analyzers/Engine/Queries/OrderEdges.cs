@@ -18,7 +18,7 @@ namespace LockOrder.Engine.Queries;
 /// cycle's edges serialises them: a gate lock, which Goodlock and Infer use to rule the cycle out).</param>
 /// <param name="Direction">Within the body's own object, down to an object it links to recursively (parent before
 /// child), or unknown.</param>
-internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? TakenInstance, bool MayWait, Microsoft.CodeAnalysis.IOperation Site, Chain Chain,
+internal sealed record OrderEdge(HeldLock Held, LockClass Taken, AccessPath? TakenInstance, bool MayWait, Microsoft.CodeAnalysis.SyntaxNode Site, Chain Chain,
     ImmutableHashSet<LockClass> Gates, EdgeDirection Direction)
 {
     /// <summary>The mode taken (a reader-writer lock's read, upgradeable or write).</summary>
@@ -82,7 +82,7 @@ internal static class OrderEdges
             {
                 if (!reentry || ReferenceEquals(held.Class, taken.Class))
                 {
-                    yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Operation, Chain.Empty,
+                    yield return new OrderEdge(held, taken.Class, taken.Instance, acquisition.Event.MayWait, acquisition.Syntax, Chain.Empty,
                         Gates(acquisition.HeldBefore, held, taken.Class), Places.Direction(held.Instance, acquisition.Place))
                     {
                         TakenMode = acquisition.Event.Mode,
@@ -108,7 +108,7 @@ internal static class OrderEdges
                 {
                     if (!acquire.Dropped.Contains(held.Class) && (!reentry || ReferenceEquals(held.Class, acquire.Class)))
                     {
-                        yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Operation, chain,
+                        yield return new OrderEdge(held, acquire.Class, null, acquire.MayWait, call.Syntax, chain,
                             Gates(call.Held.Where(h => !acquire.Dropped.Contains(h.Class)), held, acquire.Class), Places.Direction(held.Instance, acquire.Place))
                         {
                             TakenMode = acquire.Mode,
@@ -136,7 +136,7 @@ internal static class OrderEdges
                 {
                     if (!acquire.Dropped.Contains(h.Class) && (!reentry || ReferenceEquals(h.Class, acquire.Class)))
                     {
-                        yield return new OrderEdge(h, acquire.Class, null, acquire.MayWait, call.Operation, chain, Gates(held, h, acquire.Class), EdgeDirection.Unknown)
+                        yield return new OrderEdge(h, acquire.Class, null, acquire.MayWait, call.Syntax, chain, Gates(held, h, acquire.Class), EdgeDirection.Unknown)
                         {
                             TakenMode = acquire.Mode,
                         };
@@ -163,7 +163,7 @@ internal static class OrderEdges
                 continue;
             }
 
-            var site = OperationLocations.Of(call.Operation);
+            var site = OperationLocations.Of(call.Syntax);
             foreach (var implementation in model.CallGraph.Implementations(target, call.Dispatch))
             {
                 if (!MethodKey.HasBody(implementation, model.Compilation))
