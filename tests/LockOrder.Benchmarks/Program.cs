@@ -31,6 +31,9 @@ namespace LockOrder.Benchmarks;
 /// <item><c>driver [lines] [rounds] [configs] [serial]</c>: the analyzer driver's cost per analyzer (CPU time of a full
 /// analysis); configs, comma-separated, picks some (binding,binding+lockorder: LockOrder's marginal CPU in a build);
 /// serial analyses on one thread.</item>
+/// <item><c>retained [lines] [config]</c>: what a full analysis leaves alive while its compilation is held (as a build
+/// holds it to the end): the live heap after a compacting collection, against before the analysis. One config per
+/// process (binding, or binding+lockorder): run it once each way.</item>
 /// <item><c>bench ...</c>: the BenchmarkDotNet benchmarks on the bundled sample.</item>
 /// </list>
 /// </summary>
@@ -66,6 +69,9 @@ public static class Program
                 return 0;
             case "driver":
                 await Driver(Arg(1, 100_000), Arg(2, 4), args.Length > 3 ? args[3].Split(',') : null, args.Length > 4 && args[4] == "serial");
+                return 0;
+            case "retained":
+                await Retained(Arg(1, 100_000), args.Length > 2 ? args[2] : "binding+lockorder");
                 return 0;
             case "phases":
                 Phases(Arg(1, 100_000));
@@ -580,6 +586,36 @@ public static class Program
                 Console.WriteLine($"{name.Substring("binding+".Length)} over binding: median {Median(deltas):F2} s  rounds {string.Join(" ", deltas.Select(x => x.ToString("F2")))}");
             }
         }
+    }
+
+    /// <summary>The live heap a full analysis leaves while the driver (and so its compilation, with every cache keyed
+    /// by it) is still held: what a build carries through its emit phase.</summary>
+    private static async Task Retained(int lines, string config)
+    {
+        var compilation = Compile(lines);
+        var options = Options(lines);
+        var analyzers = config switch
+        {
+            "binding" => ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding)),
+            "binding+lockorder" => Analyzers().Add(new NothingAnalyzer(NothingKind.Binding)),
+            _ => throw new ArgumentException("retained: config is binding or binding+lockorder", nameof(config)),
+        };
+        long before = LiveHeap();
+        var driver = compilation.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
+        var diagnostics = await driver.GetAllDiagnosticsAsync();
+        long after = LiveHeap();
+        Console.WriteLine($"retained {lines} {config}: {(after - before) / 1048576.0:F1} MB live after the analysis ({diagnostics.Length} diagnostics)");
+        Record($"retained_mb.{config}.{lines}", (after - before) / 1048576.0);
+        GC.KeepAlive(driver);
+    }
+
+    private static long LiveHeap()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     // ---- one edited document, as the IDE analyses it ---------------------------------------------------------

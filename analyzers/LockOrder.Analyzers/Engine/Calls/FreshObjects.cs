@@ -7,7 +7,6 @@ using LockOrder.Engine.Flow;
 using LockOrder.Engine.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace LockOrder.Engine.Calls;
 
