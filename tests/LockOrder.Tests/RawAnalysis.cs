@@ -25,6 +25,18 @@ internal static class RawAnalysis
         return CSharpCompilation.Create(assemblyName, new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe));
     }
 
+    /// <summary>A project of the bundled sample (sample-cache/<paramref name="project"/>) compiled in memory against the
+    /// platform and the sample's kernel, with nullable on, as its build compiles it.</summary>
+    public static CSharpCompilation CompileSample(string project, string assemblyName)
+    {
+        var folder = LockTableTests.RepoFile("sample-cache/" + project);
+        var trees = Directory.GetFiles(folder, "*.cs").Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f));
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
+        var kernel = MetadataReference.CreateFromFile(Path.Combine(AppContext.BaseDirectory, "SampleCache.Kernel.dll"));
+        return CSharpCompilation.Create(assemblyName, trees, platform.Append(kernel),
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+    }
+
     public static Task<ImmutableArray<Diagnostic>> Run(Compilation compilation, string? table, params DiagnosticAnalyzer[] analyzers)
         => compilation.WithAnalyzers(ImmutableArray.Create(analyzers), Options(table)).GetAnalyzerDiagnosticsAsync(CancellationToken.None);
 

@@ -5,11 +5,7 @@ using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using System.Runtime.CompilerServices;
-using System.Threading;
-using System.Threading.Tasks;
-using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
 
@@ -67,13 +63,7 @@ public class RetentionTests
     private static (List<WeakReference> Models, object Keep, List<string> Diagnostics) Analyze(bool withLockOrder)
     {
         string assemblyName = "Retention_" + Guid.NewGuid().ToString("N");
-        var folder = LockTableTests.RepoFile("sample-cache/SampleCache.Seed");
-        var trees = Directory.GetFiles(folder, "*.cs").OrderBy(f => f, StringComparer.Ordinal)
-            .Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f));
-        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
-        var kernel = MetadataReference.CreateFromFile(Path.Combine(AppContext.BaseDirectory, "SampleCache.Kernel.dll"));
-        var compilation = CSharpCompilation.Create(assemblyName, trees, platform.Append(kernel),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = RawAnalysis.CompileSample("SampleCache.Seed", assemblyName);
 
         var watcher = new ModelWatcher();
         var analyzers = withLockOrder ? AllAnalyzers.Create().Append(watcher).ToArray() : new DiagnosticAnalyzer[] { watcher };

@@ -115,12 +115,7 @@ public class SeedFindingsTests
 
     private static async Task<ImmutableArray<Diagnostic>> Analyze(string project)
     {
-        var folder = LockTableTests.RepoFile("sample-cache/" + project);
-        var trees = Directory.GetFiles(folder, "*.cs").Select(f => CSharpSyntaxTree.ParseText(File.ReadAllText(f), path: f));
-        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
-        var kernel = MetadataReference.CreateFromFile(Path.Combine(AppContext.BaseDirectory, "SampleCache.Kernel.dll"));
-        var compilation = CSharpCompilation.Create(project, trees, platform.Append(kernel),
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+        var compilation = RawAnalysis.CompileSample(project, project);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
         return await RawAnalysis.Run(compilation, File.ReadAllText(LockTableTests.RepoFile("lockorder.json")), AllAnalyzers.Create().ToArray());
     }

@@ -127,7 +127,7 @@ internal sealed class Constructions
         return type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, target.OriginalDefinition));
     }
 
-    private static IOperation Unwrap(IOperation operation)
+    internal static IOperation Unwrap(IOperation operation)
     {
         while (operation is IConversionOperation conversion)
         {
@@ -264,8 +264,6 @@ internal sealed class Constructions
             ? _byMember.TryGetValue(member.OriginalDefinition, out var known) ? known : FindOnce(member.OriginalDefinition, cancellationToken)
             : null;
 
-    /// <summary>The constant int an argument (by parameter name) was given, if any.</summary>
-    public static int? Argument(Creation creation, string parameter) => creation.Argument(parameter);
 
     /// <summary>The declarations of a symbol in this compilation: a type of another source project a workspace
     /// references as a compilation has syntax, but no semantic model here.</summary>
@@ -367,15 +365,9 @@ internal sealed class Creation
         var arguments = ImmutableArray.CreateBuilder<(string?, int, bool, int?, bool)>(creation.Arguments.Length);
         foreach (var argument in creation.Arguments)
         {
-            var value = argument.Value;
-            while (value is IConversionOperation conversion)
-            {
-                value = conversion.Operand;
-            }
-
             arguments.Add((argument.Parameter?.Name, argument.Parameter?.Ordinal ?? -1, argument.ArgumentKind != ArgumentKind.DefaultValue,
                 argument.Value.ConstantValue is { HasValue: true, Value: int constant } ? constant : null,
-                value is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }));
+                Constructions.Unwrap(argument.Value) is IInstanceReferenceOperation { ReferenceKind: InstanceReferenceKind.ContainingTypeInstance }));
         }
 
         return new Creation(creation.Type, creation.Constructor, arguments.MoveToImmutable());

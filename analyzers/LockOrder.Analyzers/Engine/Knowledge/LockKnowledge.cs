@@ -141,8 +141,8 @@ internal sealed class LockKnowledge
             }
 
             var kinds = creations.Select(creation =>
-                Constructions.Argument(creation, permits.Initial) is not 1 ? PermitKind.Counting
-                : Constructions.Argument(creation, permits.Maximum) is 1 ? PermitKind.Binary
+                creation.Argument(permits.Initial) is not 1 ? PermitKind.Counting
+                : creation.Argument(permits.Maximum) is 1 ? PermitKind.Binary
                 : PermitKind.OneInitially).Distinct().ToList();
             return kinds.Count == 1 ? kinds[0] : kinds.Contains(PermitKind.Counting) ? PermitKind.Counting : PermitKind.OneInitially;
         });
@@ -246,7 +246,7 @@ internal sealed class LockKnowledge
                 && Constructions.Of(member.Symbol, System.Threading.CancellationToken.None) is { } creations)
             {
                 // LockRecursionPolicy.SupportsRecursion (1) on every creation of the member.
-                reentrant = creations.All(c => Constructions.Argument(c, policy) == 1);
+                reentrant = creations.All(c => c.Argument(policy) == 1);
             }
 
             return new LockClass(id, sortKey, codeName, decl, api, reentrant);
