@@ -629,6 +629,8 @@ public static class Program
         var analyzerTimes = new List<double>();
         var driverTimes = new List<double>();
         var callbackTimes = new List<double>();
+        var ideCompilerTimes = new List<double>();
+        var ideBothTimes = new List<double>();
         // The same document at every size: the generator is seeded, and its first file (ten lock classes and their
         // plain companions, one of which sleeps under its spinlock) is the same text in a 10k- and a 1M-line library.
         var tree = compilation.SyntaxTrees.First();
@@ -667,6 +669,25 @@ public static class Program
                 driverTimes.Add(watch.Elapsed.TotalMilliseconds);
             }
 
+            // The same document as the IDE analyses it: there the compiler's own diagnostics come from its compiler
+            // analyzer (a semantic-model action), which runs in the same CompilationWithAnalyzers as every other
+            // analyzer, so the clone and the driver's events are paid once for all. Measured both ways, each on a
+            // twin compilation of its own, in alternating order: the compiler analyzer alone, and with LockOrder.
+            for (int order = 0; order < 2; order++)
+            {
+                bool withLockOrder = (order == 0) == (run % 2 == 0);
+                var ideTwin = compilation.ReplaceSyntaxTree(tree, edited);
+                _ = ideTwin.GetDeclarationDiagnostics();
+                var ideAnalyzers = withLockOrder ? analyzers.Insert(0, new CompilerLikeAnalyzer()) : ImmutableArray.Create<DiagnosticAnalyzer>(new CompilerLikeAnalyzer());
+                watch.Restart();
+                var inIde = ideTwin.WithAnalyzers(ideAnalyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
+                _ = await inIde.GetAnalyzerSemanticDiagnosticsAsync(ideTwin.GetSemanticModel(edited), null, CancellationToken.None);
+                if (measured)
+                {
+                    (withLockOrder ? ideBothTimes : ideCompilerTimes).Add(watch.Elapsed.TotalMilliseconds);
+                }
+            }
+
             watch.Restart();
             var withAnalyzers = next.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
             _ = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
@@ -701,7 +722,13 @@ public static class Program
         double compiler = Median(compilerTimes), analysis = Median(analyzerTimes), driver = Median(driverTimes), callbacks = Median(callbackTimes);
         Console.WriteLine(FormattableString.Invariant(
             $"ide {lines} lines: one edited document: compiler {compiler:F1} ms, LockOrder {analysis:F1} ms ({analysis / compiler:F2}x); the driver with an analyzer that does nothing {driver:F1} ms; LockOrder's own callbacks {callbacks:F1} ms ({callbacks / compiler:F2}x)"));
+        double ideCompiler = Median(ideCompilerTimes), ideBoth = Median(ideBothTimes);
+        Console.WriteLine(FormattableString.Invariant(
+            $"ide {lines} lines, as the IDE runs it (the compiler's diagnostics from its analyzer, in the same CompilationWithAnalyzers): compiler alone {ideCompiler:F1} ms, compiler and LockOrder {ideBoth:F1} ms ({ideBoth / ideCompiler:F2}x)"));
         Record($"ide.{lines}.analysis_ms", analysis);
+        Record($"ide.{lines}.in_ide_compiler_ms", ideCompiler);
+        Record($"ide.{lines}.in_ide_with_lockorder_ms", ideBoth);
+        Record($"ide.{lines}.in_ide_ratio", ideBoth / ideCompiler);
         Record($"ide.{lines}.ratio_to_compiler", analysis / compiler);
         Record($"ide.{lines}.driver_alone_ms", driver);
         Record($"ide.{lines}.callbacks_ms", callbacks);
@@ -822,6 +849,35 @@ public static class Program
         return output;
     }
 }
+
+/// <summary>The compiler's own semantic diagnostics for a document as the IDE computes them: Roslyn's IDE gets them
+/// from a compiler analyzer (one semantic-model action asking the model for its declaration and method-body
+/// diagnostics), run in the same <see cref="CompilationWithAnalyzers"/> as the other analyzers. Roslyn's own is
+/// internal to its IDE assemblies, so this one asks the same two questions; it reports nothing (the diagnostics are
+/// the compiler's, not this analyzer's), which is all the measurement needs.</summary>
+#pragma warning disable RS1001, RS1036, RS1041, RS2008
+internal sealed class CompilerLikeAnalyzer : DiagnosticAnalyzer
+{
+    private static readonly DiagnosticDescriptor Rule = new("PERF001", "Compiler", "Compiler", "Performance", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    /// <summary>How many compiler diagnostics it saw (read so that the work cannot be optimized away).</summary>
+    public static int Seen;
+
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.Analyze | GeneratedCodeAnalysisFlags.ReportDiagnostics);
+        context.EnableConcurrentExecution();
+        context.RegisterSemanticModelAction(model =>
+        {
+            int count = model.SemanticModel.GetDeclarationDiagnostics(model.FilterSpan, model.CancellationToken).Length
+                + model.SemanticModel.GetMethodBodyDiagnostics(model.FilterSpan, model.CancellationToken).Length;
+            Interlocked.Add(ref Seen, count);
+        });
+    }
+}
+#pragma warning restore RS1001, RS1036, RS1041, RS2008
 
 /// <summary>What an analyzer registers when it does nothing: the driver's own cost depends on the kind.</summary>
 internal enum NothingKind
