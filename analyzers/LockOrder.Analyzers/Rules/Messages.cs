@@ -60,8 +60,8 @@ internal static class Messages
         => Create(Descriptors.Unprotected, OperationLocations.Of(access), callers.Select(c => new Related(c, $"called here without {row.Display}")),
             SymbolNames.Qualified(member.OriginalDefinition), isWrite ? "written" : "read", row.Display, callersText);
 
-    public static Diagnostic AwaitUnderLock(SyntaxNode await_, IReadOnlyList<HeldLock> held)
-        => Create(Descriptors.AwaitUnderLock, OperationLocations.Of(await_), held.Select(Findings.Acquired),
+    public static Diagnostic AwaitUnderLock(SyntaxNode awaitSyntax, IReadOnlyList<HeldLock> held)
+        => Create(Descriptors.AwaitUnderLock, OperationLocations.Of(awaitSyntax), held.Select(Findings.Acquired),
             string.Join(" and ", held.Select(h => h.Class.Display)));
 
     /// <param name="what">"'Thread.Sleep'", or the first step of the chain to it.</param>

@@ -264,7 +264,6 @@ internal sealed class Constructions
             ? _byMember.TryGetValue(member.OriginalDefinition, out var known) ? known : FindOnce(member.OriginalDefinition, cancellationToken)
             : null;
 
-
     /// <summary>The declarations of a symbol in this compilation: a type of another source project a workspace
     /// references as a compilation has syntax, but no semantic model here.</summary>
     private IEnumerable<SyntaxReference> InCompilation(ISymbol symbol)
