@@ -67,6 +67,109 @@ public class BodyFilterTextTests
                 }
             }
 
+            // A local function deep in statements: an else, a foreach, a try's finally, a using, a checked block.
+            public int LocalDeep(int[] xs)
+            {
+                if (xs.Length == 0) { return 0; }
+                else
+                {
+                    foreach (var x in xs)
+                    {
+                        try { }
+                        finally
+                        {
+                            using (new System.IO.MemoryStream())
+                            {
+                                checked
+                                {
+                                    int Deep() { return 1; }
+                                    Deep();
+                                }
+                            }
+                        }
+                    }
+                }
+
+                return 1;
+            }
+
+            // Local functions a text scan could take for something else: a verbatim keyword name, a contextual
+            // keyword name, a comment before the block, a quote in a default value, inside an if and a catch
+            // filter, after an object creation with an initializer, and one without a body.
+            public int LocalNamedIf(int x)
+            {
+                if (x > 0) { x++; }
+                int @if(int y) { return y; }
+                return @if(x);
+            }
+
+            public int LocalNamedWhen(int x)
+            {
+                int when(int y) { return y; }
+                return when(x);
+            }
+
+            public int LocalCommentBeforeBlock(int x)
+            {
+                int Inner(int y) /* the block */ { return y; }
+                return Inner(x);
+            }
+
+            public int LocalQuotedDefault(int x)
+            {
+                string Label(string s = ")") { return s; }
+                return Label().Length + x;
+            }
+
+            public int LocalInCatchFilter(int x)
+            {
+                try { return x; }
+                catch (Exception e) when (e.Data != null)
+                {
+                    var list = new List<int>(4) { 1, 2 };
+                    int Count() { return list.Count; }
+                    return Count();
+                }
+            }
+
+            public int LocalAfterInitializer(int x)
+            {
+                var list = new System.Collections.Generic.List<int>(x) { 1 };
+                int Size<T>(List<T> l)
+                    where T : struct
+                { return l.Count; }
+                return Size(list);
+            }
+
+            public void LocalExtern()
+            {
+                [System.Runtime.InteropServices.DllImport("libc")]
+                static extern int getpid();
+            }
+
+            // Statements and creations that only look like a local function's header: skipped by both.
+            public int OnlyStatements(int[] xs)
+            {
+                int total = 0;
+                if (xs.Length > 0) { total++; }
+                while (total < 0) { total++; }
+                for (int i = 0; i < 1; i++) { total++; }
+                foreach (var x in xs) { total += x; }
+                using (new System.IO.MemoryStream()) { total++; }
+                switch (total) { default: break; }
+                try { total++; } catch (Exception) { total--; }
+                var made = new Dictionary<string, List<int>>() { ["a"] = new List<int>() };
+                var other = new System.Text.StringBuilder(4) { Length = 0 };
+                Item item = new(1) { Size = 2 };
+                return total + made.Count + other.Length + item.Size;
+            }
+
+            private sealed class Item
+            {
+                public Item(int size) { Size = size; }
+                public int Size { get; set; }
+            }
+
             // A method group, passed, with a comment before what follows it.
             public void GroupWithComment(List<int> list) => list.ForEach(Helper /* not called */);
 
@@ -112,17 +215,34 @@ public class BodyFilterTextTests
     {
         var compilation = RawAnalysis.Compile(Tricky, "FilterText");
         var (kept, total) = Compare(compilation, TrickyTable);
-        Assert.Equal((10, 19), (kept, total)); // The nine below and the property Lambda; 18 methods and one property arrow.
+        Assert.Equal((18, 31), (kept, total)); // The seventeen below and the property Lambda; of 27 methods, a constructor, two accessors and a property arrow.
         var filter = Model(compilation, TrickyTable).Filter;
         var methods = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().ToDictionary(m => m.Identifier.ValueText);
-        foreach (var name in new[] { "LocalWithComment", "LocalGeneric", "LocalInSwitch", "GroupWithComment", "GroupEscaped", "GroupOnNextLine", "EscapedEnter", "SoftHyphen", "Anonymous" })
+        foreach (var name in new[] { "LocalWithComment", "LocalGeneric", "LocalInSwitch", "LocalDeep", "LocalNamedIf", "LocalNamedWhen", "LocalCommentBeforeBlock", "LocalQuotedDefault", "LocalInCatchFilter", "LocalAfterInitializer", "LocalExtern", "GroupWithComment", "GroupEscaped", "GroupOnNextLine", "EscapedEnter", "SoftHyphen", "Anonymous" })
         {
             Assert.True(filter.MayMatter(methods[name], CancellationToken.None), name + " must be kept");
         }
 
-        foreach (var name in new[] { "Plain", "Strings", "Twice2", "Generic", "Division" })
+        foreach (var name in new[] { "Plain", "Strings", "Twice2", "Generic", "Division", "OnlyStatements" })
         {
             Assert.False(filter.MayMatter(methods[name], CancellationToken.None), name + " must be skipped");
+        }
+    }
+
+    [Fact]
+    public void The_local_function_text_gate_says_no_only_where_no_local_function_can_be()
+    {
+        var compilation = RawAnalysis.Compile(Tricky, "FilterText");
+        var methods = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<MethodDeclarationSyntax>().ToDictionary(m => m.Identifier.ValueText);
+        foreach (var name in new[] { "LocalWithComment", "LocalGeneric", "LocalInSwitch", "LocalDeep", "LocalNamedIf", "LocalNamedWhen", "LocalCommentBeforeBlock", "LocalQuotedDefault", "LocalInCatchFilter", "LocalAfterInitializer", "LocalExtern" })
+        {
+            Assert.True(LockOrder.Engine.Knowledge.BodyFilter.TextMayHaveLocalFunction(methods[name]), name + " has a local function");
+        }
+
+        // Statements and creations with '{' after ')' are read as what they are; so are bodies without either.
+        foreach (var name in new[] { "OnlyStatements", "Strings", "Twice2", "Division", "Plain" })
+        {
+            Assert.False(LockOrder.Engine.Knowledge.BodyFilter.TextMayHaveLocalFunction(methods[name]), name + " has none");
         }
     }
 
