@@ -23,7 +23,7 @@ internal sealed class Constructions
 
     private readonly ConcurrentDictionary<ISymbol, IReadOnlyDictionary<IMethodSymbol, int>?> _fromParameter = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, ISymbol?> _ownedBy = new(SymbolEqualityComparer.Default);
-    private readonly ConcurrentDictionary<INamedTypeSymbol, TypeWrites> _writes = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<INamedTypeSymbol, ConcurrentDictionary<string, NameWrites>> _writes = new(SymbolEqualityComparer.Default);
 
     public Constructions(Compilation compilation) => _compilation = compilation;
 
@@ -97,7 +97,7 @@ internal sealed class Constructions
             return false;
         }
 
-        if (WritesIn(member.ContainingType, cancellationToken).Foreign.TryGetValue(member.Name, out var foreign))
+        if (WritesIn(member.ContainingType, member.Name, cancellationToken).Foreign is { } foreign)
         {
             foreach (var written in foreign)
             {
@@ -146,7 +146,7 @@ internal sealed class Constructions
         }
 
         var parameters = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
-        if (WritesIn(member.ContainingType, cancellationToken).ByName.TryGetValue(member.Name, out var assignments))
+        if (WritesIn(member.ContainingType, member.Name, cancellationToken).Assignments is { } assignments)
         {
             foreach (var assignment in assignments)
             {
@@ -187,75 +187,100 @@ internal sealed class Constructions
         return parameters.Count == 0 ? null : parameters;
     }
 
-    /// <summary>The stores a type's code makes, by the name they store into, in the order of its declarations:
-    /// assignments to a simple name or <c>this.Name</c> (<see cref="TypeWrites.ByName"/>), and stores on another
-    /// object, <c>other.Name = ...</c> or <c>ref</c>/<c>out</c> arguments (<see cref="TypeWrites.Foreign"/>).
-    /// Read once per type, on demand: every member of a type asks the same questions of the same syntax, and a walk
-    /// of the type per member cost a build more than the answers (a type with n members was walked up to 3n times).
+    /// <summary>The stores a type's code makes into one name, in the order of its declarations: assignments to the
+    /// simple name or <c>this.Name</c> (<see cref="NameWrites.Assignments"/>), and stores on another object,
+    /// <c>other.Name = ...</c> or <c>ref</c>/<c>out</c> arguments (<see cref="NameWrites.Foreign"/>). Read once per
+    /// type and name, on demand: every member of a type asks about its own name. The places come from the tree's
+    /// <see cref="Calls.NameIndex"/> (where the name is written as a simple name), so only the nodes around them are
+    /// made: walking every node of the type, which a build had already let go of, was most of this question's cost.
     /// A name is only a candidate; the callers bind each candidate to the member.</summary>
-    private TypeWrites WritesIn(INamedTypeSymbol type, CancellationToken cancellationToken)
+    private NameWrites WritesIn(INamedTypeSymbol type, string name, CancellationToken cancellationToken)
     {
-        if (_writes.TryGetValue(type, out var known))
+        var byName = _writes.GetOrAdd(type, _ => new ConcurrentDictionary<string, NameWrites>(System.StringComparer.Ordinal));
+        if (byName.TryGetValue(name, out var known))
         {
             return known;
         }
 
-        var writes = new TypeWrites();
+        var writes = new NameWrites();
         foreach (var reference in InCompilation(type))
         {
-            foreach (var node in reference.GetSyntax(cancellationToken).DescendantNodes())
+            var declaration = reference.GetSyntax(cancellationToken);
+            var root = declaration.SyntaxTree.GetRoot(cancellationToken);
+            foreach (int position in Calls.NameIndex.Of(declaration.SyntaxTree, cancellationToken).PositionsOf(name, cancellationToken))
             {
-                switch (node)
+                if (declaration.Span.Contains(position) && root.FindToken(position).Parent is SimpleNameSyntax simple)
                 {
-                    case AssignmentExpressionSyntax assignment:
-                        if (NameOf(assignment.Left) is { } name)
-                        {
-                            TypeWrites.Add(writes.ByName, name, assignment);
-                        }
-
-                        if (assignment.Left is MemberAccessExpressionSyntax { Expression: not ThisExpressionSyntax } access)
-                        {
-                            TypeWrites.Add(writes.Foreign, access.Name.Identifier.ValueText, access);
-                        }
-
-                        break;
-                    case ArgumentSyntax { RefKindKeyword.RawKind: not 0, Expression: var expression }:
-                        if ((NameOf(expression) ?? (expression as MemberAccessExpressionSyntax)?.Name.Identifier.ValueText) is { } byReference)
-                        {
-                            TypeWrites.Add(writes.Foreign, byReference, expression);
-                        }
-
-                        break;
+                    writes.Add(simple);
                 }
             }
         }
 
-        return _writes.GetOrAdd(type, writes);
+        return byName.GetOrAdd(name, writes.Sorted());
     }
 
-    private sealed class TypeWrites
+    /// <summary>What <see cref="WritesIn"/> finds for a type and a name (what tests compare with a walk).</summary>
+    internal (IReadOnlyList<SyntaxNode> Assignments, IReadOnlyList<SyntaxNode> Foreign) StoresInto(INamedTypeSymbol type, string name)
     {
-        public Dictionary<string, List<AssignmentExpressionSyntax>> ByName { get; } = new(System.StringComparer.Ordinal);
+        var writes = WritesIn(type, name, CancellationToken.None);
+        return ((IReadOnlyList<SyntaxNode>?)writes.Assignments ?? System.Array.Empty<SyntaxNode>(), (IReadOnlyList<SyntaxNode>?)writes.Foreign ?? System.Array.Empty<SyntaxNode>());
+    }
 
-        public Dictionary<string, List<ExpressionSyntax>> Foreign { get; } = new(System.StringComparer.Ordinal);
+    private sealed class NameWrites
+    {
+        /// <summary>Assignments whose left side is the name or <c>this.Name</c>; null when none.</summary>
+        public List<AssignmentExpressionSyntax>? Assignments { get; private set; }
 
-        public static void Add<T>(Dictionary<string, List<T>> map, string name, T node)
+        /// <summary>Stores into the name on another object, and the name passed by reference; null when none.</summary>
+        public List<ExpressionSyntax>? Foreign { get; private set; }
+
+        /// <summary>What the name's place stores: the cases of a walk over every assignment and argument.</summary>
+        public void Add(SimpleNameSyntax name)
         {
-            if (!map.TryGetValue(name, out var list))
+            ExpressionSyntax written = name;
+            if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name)
             {
-                map[name] = list = new List<T>();
+                if (access.Expression is not ThisExpressionSyntax)
+                {
+                    if (access.Parent is AssignmentExpressionSyntax assignment && assignment.Left == access || IsByReference(access))
+                    {
+                        (Foreign ??= new()).Add(access);
+                    }
+
+                    return;
+                }
+
+                written = access; // this.Name, as the name itself.
+            }
+            else if (name is not IdentifierNameSyntax)
+            {
+                return;
             }
 
-            list.Add(node);
+            if (written.Parent is AssignmentExpressionSyntax own && own.Left == written)
+            {
+                (Assignments ??= new()).Add(own);
+            }
+            else if (IsByReference(written))
+            {
+                (Foreign ??= new()).Add(written);
+            }
         }
-    }
 
-    private static string? NameOf(ExpressionSyntax left) => left switch
-    {
-        IdentifierNameSyntax identifier => identifier.Identifier.ValueText,
-        MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax, Name: var n } => n.Identifier.ValueText,
-        _ => null,
-    };
+        private static bool IsByReference(ExpressionSyntax expression)
+            => expression.Parent is ArgumentSyntax { RefKindKeyword.RawKind: not 0 } argument && argument.Expression == expression;
+
+        /// <summary>In the order of a walk over the nodes (by start, the outer node first).</summary>
+        public NameWrites Sorted()
+        {
+            Assignments?.Sort(TreeOrder);
+            Foreign?.Sort(TreeOrder);
+            return this;
+        }
+
+        private static int TreeOrder(SyntaxNode a, SyntaxNode b)
+            => a.SpanStart != b.SpanStart ? a.SpanStart.CompareTo(b.SpanStart) : b.Span.Length.CompareTo(a.Span.Length);
+    }
 
     /// <summary>Every object creation assigned to the member in source, or null when it is assigned anything else
     /// (or has no source): then how it was made is unknown.</summary>
@@ -285,7 +310,7 @@ internal sealed class Constructions
             }
         }
 
-        if (WritesIn(member.ContainingType, cancellationToken).ByName.TryGetValue(member.Name, out var assignments))
+        if (WritesIn(member.ContainingType, member.Name, cancellationToken).Assignments is { } assignments)
         {
             foreach (var assignment in assignments)
             {
