@@ -21,6 +21,7 @@ internal sealed class BodyContext
     private readonly HashSet<(ILocalSymbol First, ILocalSymbol Second)> _orderedPairs = new();
 
     private readonly List<IInvocationOperation> _invocations = new();
+    private bool _hasLambda;
 
     private readonly HashSet<ILocalSymbol> _writtenOtherwise = new(SymbolEqualityComparer.Default);
     private readonly System.Func<IInvocationOperation, bool> _isLockOperation;
@@ -45,7 +46,14 @@ internal sealed class BodyContext
             }
         }
 
-        // Locals a lambda or local function inside writes: their value can change at any call.
+        // Locals a lambda or local function inside writes: their value can change at any call. The graph shows
+        // every lambda of the body (as a flow anonymous function) and lists its local functions, so a body with
+        // neither is not walked again.
+        if (!_hasLambda && cfg.LocalFunctions.IsEmpty)
+        {
+            return;
+        }
+
         foreach (var nested in cfg.OriginalOperation.Descendants().Where(o => o is IAnonymousFunctionOperation or ILocalFunctionOperation))
         {
             foreach (var op in nested.Descendants())
@@ -117,6 +125,9 @@ internal sealed class BodyContext
                     break;
                 case IInvocationOperation invocation:
                     _invocations.Add(invocation);
+                    break;
+                case IFlowAnonymousFunctionOperation:
+                    _hasLambda = true;
                     break;
                 case IDeconstructionAssignmentOperation deconstruction:
                     if (OrderedPair(deconstruction) is { } pair)
