@@ -96,39 +96,50 @@ internal sealed class FactRecorder : IFlowSink
     [MethodImpl(Jit.Optimized)]
     public void Call(IOperation operation, LockState state)
     {
+        // A call seen again (a finally walked under another continuation) keeps what held on every visit; what
+        // it calls and on what was read the first time.
+        if (_calls.TryGetValue(operation, out var existing))
+        {
+            _calls[operation] = existing with { Held = LockDomain.Intersect(existing.Held, state.Held), Dropped = existing.Dropped.Intersect(state.Dropped) };
+            return;
+        }
+
         switch (operation)
         {
             case IInvocationOperation invocation:
-                Record(invocation, invocation.TargetMethod, state, () => (_knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation),
+                Add(invocation, invocation.TargetMethod, state, _knowledge.Catalog.Blocking(invocation), _body.TargetsOf(invocation), _body.ObjectsOf(invocation),
                     DispatchOf(invocation.IsVirtual, invocation.Instance is { } receiver ? _body.UnwrapValue(receiver).Type : null, invocation.Instance,
                         // A local function has no receiver and runs on this body's object, like a static call's places.
-                        invocation.TargetMethod.IsStatic || invocation.TargetMethod.MethodKind == MethodKind.LocalFunction)));
+                        invocation.TargetMethod.IsStatic || invocation.TargetMethod.MethodKind == MethodKind.LocalFunction));
                 break;
             case IPropertyReferenceOperation property:
                 var blocking = _knowledge.Catalog.Blocking(property);
                 var accessor = property.Parent is ISimpleAssignmentOperation assignment && assignment.Target == property ? property.Property.SetMethod : property.Property.GetMethod;
                 if (blocking is not null || accessor is { DeclaringSyntaxReferences.Length: > 0 })
                 {
-                    Record(property, accessor, state, () => (blocking, CallTargets.None, new CallObjects(_body.PathOf(property.Instance), null, ImmutableArray<AccessPath?>.Empty),
-                        property.Instance is { } receiver
-                            ? DispatchOf(!IsBase(receiver), _body.UnwrapValue(receiver).Type, receiver, isStatic: false)
-                            : new Dispatch(false, null, ReceiverRelation.Same)));
+                    Add(property, accessor, state, blocking, CallTargets.None, new CallObjects(_body.PathOf(property.Instance), null, ImmutableArray<AccessPath?>.Empty),
+                        property.Instance is { } instance
+                            ? DispatchOf(!IsBase(instance), _body.UnwrapValue(instance).Type, instance, isStatic: false)
+                            : SameObject);
                 }
 
                 break;
             case IObjectCreationOperation { Constructor: { DeclaringSyntaxReferences.Length: > 0 } constructor } creation:
-                Record(creation, constructor, state, () => (null, CallTargets.None, CallObjects.None, Dispatch.Creation));
+                Add(creation, constructor, state, null, CallTargets.None, CallObjects.None, Dispatch.Creation);
                 break;
             default:
                 // A user-defined operator or conversion is a static call of its method.
                 if (OperatorMethod(operation) is { DeclaringSyntaxReferences.Length: > 0 } method)
                 {
-                    Record(operation, method, state, () => (null, CallTargets.None, CallObjects.None, new Dispatch(false, null, ReceiverRelation.Same)));
+                    Add(operation, method, state, null, CallTargets.None, CallObjects.None, SameObject);
                 }
 
                 break;
         }
     }
+
+    /// <summary>A call on this body's own object, not virtual (facts are read, never changed: one is shared).</summary>
+    private static readonly Dispatch SameObject = new(false, null, ReceiverRelation.Same);
 
     /// <summary>An await, and the locks held across it, except those of a <c>lock</c> statement around it: awaiting
     /// in a lock statement's body does not compile (CS1996), and the compiler already says so.</summary>
@@ -160,18 +171,8 @@ internal sealed class FactRecorder : IFlowSink
             : new AccessFact(member, decl, isWrite, state.Held, operation.Syntax);
     }
 
-    [MethodImpl(Jit.Optimized)]
-    private void Record(IOperation operation, IMethodSymbol? target, LockState state, System.Func<(string? Blocking, CallTargets Targets, CallObjects Objects, Dispatch Dispatch)> describe)
-    {
-        if (_calls.TryGetValue(operation, out var existing))
-        {
-            _calls[operation] = existing with { Held = LockDomain.Intersect(existing.Held, state.Held), Dropped = existing.Dropped.Intersect(state.Dropped) };
-            return;
-        }
-
-        var (blocking, targets, objects, dispatch) = describe();
-        _calls[operation] = new CallFact(operation.Syntax, target, state.Held, blocking, targets, objects, state.Dropped, dispatch);
-    }
+    private void Add(IOperation operation, IMethodSymbol? target, LockState state, string? blocking, CallTargets targets, CallObjects objects, Dispatch dispatch)
+        => _calls[operation] = new CallFact(operation.Syntax, target, state.Held, blocking, targets, objects, state.Dropped, dispatch);
 
     private static IMethodSymbol? OperatorMethod(IOperation operation) => operation switch
     {
@@ -192,9 +193,20 @@ internal sealed class FactRecorder : IFlowSink
     [MethodImpl(Jit.Optimized)]
     public BodyFacts Build(ControlFlowGraph cfg, IMethodSymbol owner, IOperation? root, Dictionary<FlowNode, List<LockState>> incoming, System.Func<FlowNode, bool> exceptional)
     {
+        // In block order (a node's continuations in the order they were met), as the rules report them; most
+        // nodes have one incoming state and give nothing, so the order is made only for the few that may.
+        List<KeyValuePair<FlowNode, List<LockState>>>? candidates = null;
+        foreach (var pair in incoming)
+        {
+            if (pair.Value.Count >= 2 || cfg.Blocks[pair.Key.Block].Kind == BasicBlockKind.Exit)
+            {
+                (candidates ??= new()).Add(pair);
+            }
+        }
+
         var merges = ImmutableArray.CreateBuilder<MergeFact>();
         var exitStates = new List<LockState>();
-        foreach (var pair in incoming.OrderBy(p => p.Key.Block))
+        foreach (var pair in candidates is null ? Enumerable.Empty<KeyValuePair<FlowNode, List<LockState>>>() : candidates.OrderBy(p => p.Key.Block))
         {
             if (exceptional(pair.Key))
             {
@@ -244,8 +256,29 @@ internal sealed class FactRecorder : IFlowSink
             Ordered(_accesses.Values, f => f.Syntax));
     }
 
-    private static ImmutableArray<T> Ordered<T>(IEnumerable<T> facts, System.Func<T, SyntaxNode> syntax)
-        => facts.OrderBy(f => syntax(f).SpanStart).ToImmutableArray();
+    /// <summary>The facts by their place in the text; facts at the same place (<c>a.B().C()</c>'s two calls) in the
+    /// order they were recorded.</summary>
+    private static ImmutableArray<T> Ordered<T>(Dictionary<IOperation, T>.ValueCollection facts, System.Func<T, SyntaxNode> syntax)
+    {
+        switch (facts.Count)
+        {
+            case 0:
+                return ImmutableArray<T>.Empty;
+            case 1:
+                return ImmutableArray.CreateRange(facts);
+        }
+
+        var array = new T[facts.Count];
+        facts.CopyTo(array, 0);
+        var keys = new long[array.Length];
+        for (int i = 0; i < array.Length; i++)
+        {
+            keys[i] = ((long)syntax(array[i]).SpanStart << 32) | (uint)i;
+        }
+
+        System.Array.Sort(keys, array);
+        return ImmutableArray.Create(array);
+    }
 
     /// <summary>The body's name (a method's identifier, a lambda's arrow), else its syntax.</summary>
     private static Location OwnerLocation(IMethodSymbol owner, IOperation? root)
