@@ -161,52 +161,55 @@ internal sealed class CfgWalker<TState>
         var entry = new FlowNode(_cfg.Blocks[0].Ordinal, 0);
         var input = new Dictionary<FlowNode, TState> { [entry] = entryState };
         var incoming = new Dictionary<FlowNode, List<TState>>();
-        var pending = new SortedSet<FlowNode>(NodeOrder.Instance) { entry };
-        while (pending.Count > 0)
+
+        // The nodes met so far, by block: every edge goes to a later block, so when a block is taken all of its
+        // nodes are known, and taking them by continuation is the replay's order.
+        var pending = new List<int>?[_cfg.Blocks.Length];
+        pending[entry.Block] = new List<int> { entry.Continuation };
+        for (int block = entry.Block; block < pending.Length; block++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var node = pending.Min;
-            pending.Remove(node);
-            foreach (var (target, state) in Edges(node, input[node], IsExceptional(node) ? silent : recording))
+            if (pending[block] is not { } continuations)
             {
-                if (target.Block <= node.Block)
-                {
-                    return null;
-                }
+                continue;
+            }
 
-                if (!incoming.TryGetValue(target, out var list))
+            continuations.Sort();
+            foreach (int continuation in continuations)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var node = new FlowNode(block, continuation);
+                foreach (var (target, state) in Edges(node, input[node], IsExceptional(node) ? silent : recording))
                 {
-                    incoming[target] = list = new List<TState>();
-                }
-
-                list.Add(state);
-                if (input.TryGetValue(target, out var old))
-                {
-                    // As the fixpoint keeps a node's input: the meet, unless it equals what was there.
-                    var met = recording.Meet(old, state);
-                    if (!recording.Equal(met, old))
+                    if (target.Block <= node.Block)
                     {
-                        input[target] = met;
+                        return null;
                     }
-                }
-                else
-                {
-                    input[target] = state;
-                    pending.Add(target);
+
+                    if (!incoming.TryGetValue(target, out var list))
+                    {
+                        incoming[target] = list = new List<TState>();
+                    }
+
+                    list.Add(state);
+                    if (input.TryGetValue(target, out var old))
+                    {
+                        // As the fixpoint keeps a node's input: the meet, unless it equals what was there.
+                        var met = recording.Meet(old, state);
+                        if (!recording.Equal(met, old))
+                        {
+                            input[target] = met;
+                        }
+                    }
+                    else
+                    {
+                        input[target] = state;
+                        (pending[target.Block] ??= new List<int>(1)).Add(target.Continuation);
+                    }
                 }
             }
         }
 
         return incoming;
-    }
-
-    /// <summary>The replay's order of nodes: by block, then by continuation.</summary>
-    private sealed class NodeOrder : IComparer<FlowNode>
-    {
-        public static readonly NodeOrder Instance = new();
-
-        public int Compare(FlowNode x, FlowNode y)
-            => x.Block != y.Block ? x.Block.CompareTo(y.Block) : x.Continuation.CompareTo(y.Continuation);
     }
 
     /// <summary>A node on an exception's way to its handler (inside a finally region it runs first).</summary>

@@ -117,15 +117,22 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     [MethodImpl(Jit.Optimized)]
     private bool MayThrow(IOperation operation)
     {
-        foreach (var op in operation.DescendantsAndSelf())
+        switch (operation)
         {
-            switch (op)
+            case IInvocationOperation invocation when _locks.Recognize(invocation, _body) is { Kind: LockEventKind.Release }:
+                break; // Its arguments may still throw.
+            case IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation or IAwaitOperation or IThrowOperation
+                or IDynamicInvocationOperation or IDynamicMemberReferenceOperation:
+                return true;
+        }
+
+        // By the children, not an enumeration of the descendants: this asks about every operation of every block
+        // inside a try region (a lock statement's body is one), and the enumeration allocated each time.
+        foreach (var child in operation.ChildOperations)
+        {
+            if (MayThrow(child))
             {
-                case IInvocationOperation invocation when _locks.Recognize(invocation, _body) is { Kind: LockEventKind.Release }:
-                    continue;
-                case IInvocationOperation or IObjectCreationOperation or IPropertyReferenceOperation or IAwaitOperation or IThrowOperation
-                    or IDynamicInvocationOperation or IDynamicMemberReferenceOperation:
-                    return true;
+                return true;
             }
         }
 
