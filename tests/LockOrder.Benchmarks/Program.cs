@@ -22,7 +22,9 @@ namespace LockOrder.Benchmarks;
 /// <item><c>build [lines] [runs] [server]</c>: <c>dotnet build --no-incremental</c> of a generated library, with and
 /// without the analyzer, alternating, medians: wall time, CPU time, the compiler's analyzer time (ReportAnalyzer), peak
 /// memory. Each build runs a fresh compiler process (a cold build, as in CI); <c>server</c> instead uses the .NET SDK's
-/// compiler server, as a default <c>dotnet build</c> does, warmed by uncounted builds first (a developer's builds).</item>
+/// compiler server, as a default <c>dotnet build</c> does, warmed by uncounted builds first (a developer's builds);
+/// <c>nothing</c> measures, in LockOrder's place, an analyzer that registers a code-block action that does nothing (the
+/// measurement's own floor and noise: what any analyzer costs, and what a series reads for it).</item>
 /// <item><c>profile [lines]</c>: in-process, each rule's time (the driver's telemetry) and the slowest bodies.</item>
 /// <item><c>ide [lines] [runs]</c>: one edited document in a fresh compilation: the analyzers' time for it against the
 /// compiler's own semantic diagnostics for it, and as the IDE runs it (the compiler's diagnostics from a compiler
@@ -53,7 +55,7 @@ public static class Program
                     BenchmarkDotNet.Configs.ConfigExtensions.WithArtifactsPath(BenchmarkDotNet.Configs.DefaultConfig.Instance, Path.Combine(BenchmarkDirectory(), "results", "BenchmarkDotNet")));
                 return 0;
             case "build":
-                Build(Arg(1, 100_000), Arg(2, 3), args.Length > 3 && args[3] == "server");
+                Build(Arg(1, 100_000), Arg(2, 3), args.Skip(3).Contains("server"), args.Skip(3).Contains("nothing"));
                 return 0;
             case "profile":
                 await Profile(Arg(1, 100_000));
@@ -108,7 +110,7 @@ public static class Program
     /// 7.5 to 8.4 s).</summary>
     private const int ServerWarmUpPairs = 3;
 
-    private static void Build(int lines, int runs, bool server = false)
+    private static void Build(int lines, int runs, bool server = false, bool nothing = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), $"lockorder-perf-{lines}");
         if (Directory.Exists(dir))
@@ -119,7 +121,8 @@ public static class Program
         int written = Generator.WriteProject(dir, lines);
         Run("dotnet", "restore -nologo", dir);
         // LOCKORDER_PERF_ANALYZER: another build of the analyzer to measure (a ReadyToRun image, an older commit).
-        var analyzer = Environment.GetEnvironmentVariable("LOCKORDER_PERF_ANALYZER") is { Length: > 0 } other ? other
+        var analyzer = nothing ? NothingAnalyzerAssembly(dir)
+            : Environment.GetEnvironmentVariable("LOCKORDER_PERF_ANALYZER") is { Length: > 0 } other ? other
             : typeof(LockOrder.Rules.LockCycleAnalyzer).Assembly.Location;
         if (server)
         {
@@ -157,12 +160,12 @@ public static class Program
         // than the ratio of the medians (which stays the headline figure).
         double paired = Median(without.Zip(with, (a, b) => b.Seconds / a.Seconds - 1));
         Console.WriteLine(FormattableString.Invariant(
-            $"build {written} lines ({runs} runs each{(server ? ", compiler server warmed by " + ServerWarmUpPairs + " builds each way" : ", a fresh compiler per build")}): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}% (median of pairs {100 * paired:F1}%); CPU {cpuWithout:F1} s vs {cpuWith:F1} s ({100 * (cpuWith - cpuWithout) / cpuWithout:F1}%); LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {(server ? "not measured (the server's peak spans its builds)" : FormattableString.Invariant($"{memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"))}"));
+            $"build {written} lines ({runs} runs each{(server ? ", compiler server warmed by " + ServerWarmUpPairs + " builds each way" : ", a fresh compiler per build")}{(nothing ? "; an analyzer that does nothing in LockOrder's place" : "")}): without {wallWithout:F1} s, with {wallWith:F1} s, overhead {100 * (wallWith - wallWithout) / wallWithout:F1}% (median of pairs {100 * paired:F1}%); CPU {cpuWithout:F1} s vs {cpuWith:F1} s ({100 * (cpuWith - cpuWithout) / cpuWithout:F1}%); LockOrder analyzer time {analyzerTime:F2} s ({1000 * analyzerTime / (written / 1000.0):F1} ms per 1k lines); peak memory {(server ? "not measured (the server's peak spans its builds)" : FormattableString.Invariant($"{memWithout:F0} MiB vs {memWith:F0} MiB ({memWith / memWithout:F2}x)"))}"));
         Console.WriteLine("  runs without (s): " + string.Join(" ", without.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture)))
             + "; with (s): " + string.Join(" ", with.Select(r => r.Seconds.ToString("F1", CultureInfo.InvariantCulture))));
         Console.WriteLine("  CPU without (s): " + string.Join(" ", without.Select(r => r.CpuSeconds.ToString("F1", CultureInfo.InvariantCulture)))
             + "; with (s): " + string.Join(" ", with.Select(r => r.CpuSeconds.ToString("F1", CultureInfo.InvariantCulture))));
-        var prefix = server ? "build_server" : "build";
+        var prefix = (server ? "build_server" : "build") + (nothing ? "_nothing" : "");
         Record($"{prefix}.{lines}.overhead_percent", 100 * (wallWith - wallWithout) / wallWithout);
         Record($"{prefix}.{lines}.overhead_paired_percent", 100 * paired);
         Record($"{prefix}.{lines}.cpu_overhead_percent", 100 * (cpuWith - cpuWithout) / cpuWithout);
@@ -177,6 +180,48 @@ public static class Program
         }
 
         Directory.Delete(dir, recursive: true);
+    }
+
+    /// <summary>An analyzer assembly whose one analyzer registers a code-block action that does nothing, as LockOrder's
+    /// per-body rules register theirs, compiled here (against this process's Roslyn, older than the SDK's compiler)
+    /// into the build's folder.</summary>
+    private static string NothingAnalyzerAssembly(string dir)
+    {
+        const string source = """
+            using System.Collections.Immutable;
+            using Microsoft.CodeAnalysis;
+            using Microsoft.CodeAnalysis.Diagnostics;
+
+            [DiagnosticAnalyzer(LanguageNames.CSharp)]
+            public sealed class NothingAnalyzer : DiagnosticAnalyzer
+            {
+                private static readonly DiagnosticDescriptor Rule = new("PERF000", "Nothing", "Nothing", "Performance", DiagnosticSeverity.Warning, true);
+
+                public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+                public override void Initialize(AnalysisContext context)
+                {
+                    context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+                    context.EnableConcurrentExecution();
+                    context.RegisterCompilationStartAction(start => start.RegisterCodeBlockAction(_ => { }));
+                }
+            }
+            """;
+        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(p) == "netstandard.dll")
+            .Append(typeof(DiagnosticAnalyzer).Assembly.Location)
+            .Select(p => MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create("PerfNothingAnalyzer", new[] { CSharpSyntaxTree.ParseText(source) }, references,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, optimizationLevel: OptimizationLevel.Release));
+        var path = Path.Combine(Path.GetDirectoryName(dir)!, "lockorder-perf-nothing", "PerfNothingAnalyzer.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var emitted = compilation.Emit(path);
+        if (!emitted.Success)
+        {
+            throw new InvalidOperationException("The do-nothing analyzer did not compile: " + string.Join("; ", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        }
+
+        return path;
     }
 
     /// <param name="CpuSeconds">User and system CPU time of the build and its children (<c>/usr/bin/time</c>), and with
