@@ -347,8 +347,7 @@ internal sealed class BodyFilter
             return true; // No name, or a verbatim one (@if): not read.
         }
 
-        string[] statements = { "if", "while", "for", "foreach", "using", "fixed", "switch", "catch", "new" };
-        foreach (var keyword in statements)
+        foreach (var keyword in HeaderKeywords)
         {
             if (IsWord(text, start + 1, end + 1, keyword))
             {
@@ -364,6 +363,10 @@ internal sealed class BodyFilter
 
         return !(before >= span.Start + 2 && IsWord(text, before - 2, before + 1, "new") && (before - 3 < span.Start || !IsWordChar(text[before - 3])));
     }
+
+    /// <summary>The words before a <c>(</c> whose <c>) {</c> is not a local function's: the statements with a
+    /// parenthesised head and a block, and a target-typed creation with an initializer (<c>new(...) { }</c>).</summary>
+    private static readonly string[] HeaderKeywords = { "if", "while", "for", "foreach", "using", "fixed", "switch", "catch", "new" };
 
     /// <summary>The first position from <paramref name="from"/> on, going by <paramref name="step"/>, that is not
     /// a space or a line break (or <paramref name="stop"/>).</summary>
