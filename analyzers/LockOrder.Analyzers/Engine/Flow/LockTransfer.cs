@@ -117,6 +117,8 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
     [MethodImpl(Jit.Optimized)]
     private bool MayThrow(IOperation operation)
     {
+        // Recursive over the children: as in Visit, a body nested too deep is given up (LOCK011), not a stack overflow.
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (operation)
         {
             case IInvocationOperation invocation when _locks.Recognize(invocation, _body) is { Kind: LockEventKind.Release }:
