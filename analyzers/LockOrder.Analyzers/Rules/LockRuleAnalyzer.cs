@@ -47,7 +47,9 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
         var runs = new List<(LockRuleAnalyzer Rule, CompilationRun Run)>();
         foreach (var rule in rules)
         {
-            if (rule.IsEnabled(model))
+            // A rule that is off everywhere (by default, as LOCK009, or by the project's settings) is not run: the
+            // driver would drop its findings, but only after the rule had paid for them (see RuleSwitch).
+            if (rule.IsEnabled(model) && RuleSwitch.MayReport(rule.Rule, start.Compilation, start.Options, start.CancellationToken))
             {
                 runs.Add((rule, rule.Start(model)));
             }
