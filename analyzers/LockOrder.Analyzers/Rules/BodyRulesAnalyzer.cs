@@ -39,7 +39,7 @@ public sealed class BodyRulesAnalyzer : DiagnosticAnalyzer
 
     public override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.ConfigureGeneratedCodeAnalysis(LockRuleAnalyzer.PerBodyGeneratedCode); // see there
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start => LockRuleAnalyzer.Register(start, Rules));
     }

@@ -26,6 +26,10 @@ public sealed class LockCycleAnalyzer : LockRuleAnalyzer
 
     private protected override bool IsEnabled(LockModel model) => Cycles.Enabled(model);
 
+    /// <summary>A cycle is reported at compilation end, at one of its edges' sites, not inside a block the driver gave:
+    /// the driver still checks that site for generated code.</summary>
+    private protected override Microsoft.CodeAnalysis.Diagnostics.GeneratedCodeAnalysisFlags GeneratedCode => Microsoft.CodeAnalysis.Diagnostics.GeneratedCodeAnalysisFlags.None;
+
     private protected override CompilationRun Start(LockModel model) => new Run(model);
 
     /// <summary>The edge a cycle is reported at: the first of its sites in source order (file, then position).</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
 using LockOrder.Engine.Flow;
@@ -31,10 +32,23 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
 
     public sealed override void Initialize(AnalysisContext context)
     {
-        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCode);
         context.EnableConcurrentExecution();
         context.RegisterCompilationStartAction(start => Register(start, new[] { this }));
     }
+
+    /// <summary>
+    /// Generated code is not analysed. A per-body rule reports only inside the code block the driver gave it, and the
+    /// driver gives none in generated code (a generated file, or a member of a type marked <c>[GeneratedCode]</c>), so
+    /// its findings are never in generated code; letting the driver check each of them again
+    /// (<see cref="GeneratedCodeAnalysisFlags.ReportDiagnostics"/> unset) made it read every token of the tree of the first
+    /// finding in each tree, looking for <c>GeneratedCode</c> attributes: a tenth of LockOrder's time on a keystroke in a
+    /// document with a finding. <see cref="InBlock"/> keeps the promise. A rule that reports elsewhere (the cycle rule,
+    /// at compilation end) keeps the driver's check.
+    /// </summary>
+    internal const GeneratedCodeAnalysisFlags PerBodyGeneratedCode = GeneratedCodeAnalysisFlags.ReportDiagnostics;
+
+    private protected virtual GeneratedCodeAnalysisFlags GeneratedCode => PerBodyGeneratedCode;
 
     /// <summary>
     /// Registers what <paramref name="rules"/> need on one compilation: one code-block action that gives each body's
@@ -73,6 +87,9 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
             }
 
             var bodies = Guard(runs[0].Rule, method, block.CodeBlock, () => model.BodiesToAnalyze(method, block.CodeBlock, block.SemanticModel, block.CancellationToken));
+            var codeBlock = block.CodeBlock;
+            var reportInBlock = block.ReportDiagnostic;
+            void report(Diagnostic diagnostic) => reportInBlock(InBlock(diagnostic, codeBlock));
             // A rule that fails does not keep the others from reporting on the body (as separate analyzers would
             // not): the first failure is rethrown once every rule has run.
             Exception? failed = null;
@@ -84,7 +101,7 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
                     {
                         foreach (var body in bodies)
                         {
-                            run.Body(body, block.ReportDiagnostic, block.CancellationToken);
+                            run.Body(body, report, block.CancellationToken);
                         }
 
                         return true;
@@ -113,6 +130,27 @@ public abstract class LockRuleAnalyzer : DiagnosticAnalyzer
                 }));
             }
         }
+    }
+
+    /// <summary>
+    /// A per-body finding where the driver's generated-code decision for the block covers it (see
+    /// <see cref="PerBodyGeneratedCode"/>): in the block's span, or in no source at all. The rules report at syntax of
+    /// the body they were given, so this returns the diagnostic unchanged; were a rule ever to point elsewhere, the
+    /// finding is moved to the block's own location, its message and the place it meant kept (as the first additional
+    /// location), rather than shown in code that may be generated.
+    /// </summary>
+    internal static Diagnostic InBlock(Diagnostic diagnostic, SyntaxNode block)
+    {
+        var location = diagnostic.Location;
+        if (!location.IsInSource || (location.SourceTree == block.SyntaxTree && block.FullSpan.Contains(location.SourceSpan)))
+        {
+            return diagnostic;
+        }
+
+        var d = diagnostic.Descriptor;
+        return Diagnostic.Create(d.Id, d.Category, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), diagnostic.Severity, d.DefaultSeverity,
+            d.IsEnabledByDefault, diagnostic.WarningLevel, d.Title, d.Description, d.HelpLinkUri, block.GetLocation(),
+            new[] { location }.Concat(diagnostic.AdditionalLocations), d.CustomTags, diagnostic.Properties);
     }
 
     /// <summary>Rules that need the table return false when there is none.</summary>

@@ -22,7 +22,10 @@ public sealed class NotAnalysedAnalyzer : LockRuleAnalyzer
     {
         if (body.Incomplete is { } bound)
         {
-            report(Messages.NotAnalysed(body.Owner.Locations.FirstOrDefault(l => l.IsInSource) ?? body.RootSyntax?.GetLocation() ?? Location.None, body.Owner, bound));
+            // The member's name where its body is (a partial method's implementing part), else the body itself.
+            var tree = body.RootSyntax?.SyntaxTree;
+            var at = body.Owner.Locations.FirstOrDefault(l => l.IsInSource && l.SourceTree == tree) ?? body.RootSyntax?.GetLocation() ?? Location.None;
+            report(Messages.NotAnalysed(at, body.Owner, bound));
         }
     }
 }
