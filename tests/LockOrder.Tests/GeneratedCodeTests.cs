@@ -75,6 +75,39 @@ public class GeneratedCodeTests
         Assert.Contains("ByName.Sleep", caller.GetMessage(System.Globalization.CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
     }
 
+    // A partial method declared in a generated file and implemented by hand (what source generators make): the
+    // finding and the place a body-wide fact points at (where it returns holding the lock) are in the hand-written
+    // file, at the implementing part, never at the declaration, which the driver may count as generated code.
+    [Fact]
+    public async Task Flagged_PartialMethodDeclaredInGeneratedCode_AtItsImplementation()
+    {
+        var declared = CSharpSyntaxTree.ParseText("partial class P\n{\n    partial void Take(bool flag);\n}\n", path: "/src/P.g.cs");
+        var implemented = CSharpSyntaxTree.ParseText("""
+            partial class P
+            {
+                private readonly object _gate = new object();
+                partial void Take(bool flag)
+                {
+                    if (flag)
+                    {
+                        System.Threading.Monitor.Enter(_gate);
+                    }
+                }
+            }
+            """, path: "/src/P.cs");
+        var compilation = RawAnalysis.Compile("", "Partial").AddSyntaxTrees(declared, implemented);
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var lock004 = Assert.Single((await RawAnalysis.Run(compilation, null, new BodyRulesAnalyzer())).Where(d => d.Id == "LOCK004"));
+        static (string, int, int, int) At(Location location)
+        {
+            var span = location.GetLineSpan();
+            return (span.Path, span.StartLinePosition.Line, span.StartLinePosition.Character, span.EndLinePosition.Character);
+        }
+
+        Assert.Equal(("/src/P.cs", 7, 12, 49), At(lock004.Location)); // the acquisition
+        Assert.Equal(("/src/P.cs", 3, 17, 21), At(Assert.Single(lock004.AdditionalLocations))); // where it returns holding it
+    }
+
     [Fact]
     public void InBlock_KeepsAFindingInItsBlock_MovesOneOutsideIt()
     {

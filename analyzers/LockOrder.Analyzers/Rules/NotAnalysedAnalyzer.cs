@@ -1,8 +1,8 @@
 using System;
-using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
 using LockOrder.Engine.Flow;
+using LockOrder.Engine.Queries;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -22,10 +22,7 @@ public sealed class NotAnalysedAnalyzer : LockRuleAnalyzer
     {
         if (body.Incomplete is { } bound)
         {
-            // The member's name where its body is (a partial method's implementing part), else the body itself.
-            var tree = body.RootSyntax?.SyntaxTree;
-            var at = body.Owner.Locations.FirstOrDefault(l => l.IsInSource && l.SourceTree == tree) ?? body.RootSyntax?.GetLocation() ?? Location.None;
-            report(Messages.NotAnalysed(at, body.Owner, bound));
+            report(Messages.NotAnalysed(OperationLocations.OfOwner(body.Owner, body.RootSyntax), body.Owner, bound));
         }
     }
 }

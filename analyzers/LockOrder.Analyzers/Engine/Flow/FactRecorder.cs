@@ -229,7 +229,7 @@ internal sealed class FactRecorder : IFlowSink
             if (disagreement.Count > 0)
             {
                 var first = block.Operations.FirstOrDefault() ?? block.BranchValue;
-                merges.Add(new MergeFact(first is not null ? OperationLocations.Of(first) : OwnerLocation(owner, null), disagreement.ToImmutableArray(), AtExit: false));
+                merges.Add(new MergeFact(first is not null ? OperationLocations.Of(first) : OperationLocations.OfOwner(owner, root?.Syntax), disagreement.ToImmutableArray(), AtExit: false));
             }
         }
 
@@ -240,7 +240,7 @@ internal sealed class FactRecorder : IFlowSink
             var disagreement = LockDomain.Disagreement(exitStates, atExit: true);
             if (disagreement.Count > 0)
             {
-                merges.Add(new MergeFact(OwnerLocation(owner, root), disagreement.ToImmutableArray(), AtExit: true));
+                merges.Add(new MergeFact(OperationLocations.OfOwner(owner, root?.Syntax), disagreement.ToImmutableArray(), AtExit: true));
             }
         }
 
@@ -279,8 +279,4 @@ internal sealed class FactRecorder : IFlowSink
         System.Array.Sort(keys, array);
         return ImmutableArray.Create(array);
     }
-
-    /// <summary>The body's name (a method's identifier, a lambda's arrow), else its syntax.</summary>
-    private static Location OwnerLocation(IMethodSymbol owner, IOperation? root)
-        => owner.Locations.FirstOrDefault(l => l.IsInSource) ?? root?.Syntax.GetLocation() ?? Location.None;
 }

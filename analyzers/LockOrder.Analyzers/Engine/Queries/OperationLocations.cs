@@ -29,6 +29,24 @@ internal static class OperationLocations
         }
     }
 
+    /// <summary>
+    /// Where a finding about a whole body goes: the member's name where that body is (a partial method's
+    /// implementing part, not its declaration in another file, which may be generated), else the body itself; with
+    /// no body, the member's first place in source.
+    /// </summary>
+    public static Location OfOwner(IMethodSymbol owner, SyntaxNode? body)
+    {
+        foreach (var location in owner.Locations)
+        {
+            if (location.IsInSource && (body is null || location.SourceTree == body.SyntaxTree))
+            {
+                return location;
+            }
+        }
+
+        return body?.GetLocation() ?? Location.None;
+    }
+
     /// <summary>1-based line of an operation, for messages that point at another place.</summary>
     public static int Line(IOperation operation) => Of(operation).GetLineSpan().StartLinePosition.Line + 1;
 }
