@@ -76,6 +76,28 @@ public class OwnerReferenceTests
         Assert.DoesNotContain(await Cycles(source), d => d.Id == "LOCK008");
     }
 
+    // Whether a helper is made with 'this' is first read from syntax (a member whose stored values never mention
+    // 'this' is settled without binding them); these pin that the reading lets every spelling of it through.
+    [Theory]
+    [InlineData("new Buffer((Connector)this)")]
+    [InlineData("new Buffer(this!)")]
+    [InlineData("new Buffer(connector: (this))")]
+    [InlineData("new(this)")]
+    public async Task HelperMadeWithThisSpelledAnotherWay_IsStillTheCallersOwn(string makeBuffer)
+        => Assert.DoesNotContain(await Cycles(Source(makeBuffer)), d => d.Id == "LOCK008");
+
+    [Fact]
+    public async Task HelperAlsoClearedWithNull_IsStillTheCallersOwn()
+        => Assert.DoesNotContain(await Cycles(Source("new Buffer(this)", helper: "private Buffer? _writeBuffer; public void Close() { _writeBuffer = null; }")), d => d.Id == "LOCK008");
+
+    [Fact]
+    public async Task HelperAlsoMadeWithAnotherObject_MayBeAnotherConnectors_TheCycleStands()
+        => Assert.Contains(await Cycles(Source("new Buffer(this)", helper: "private Buffer? _writeBuffer; public void Adopt(Connector other) { _writeBuffer = new Buffer(other); }")), d => d.Id == "LOCK008");
+
+    [Fact]
+    public async Task HelperMadeWithAMemberOfThis_IsAnotherConnectors_TheCycleStands()
+        => Assert.Contains(await Cycles(Source("new Buffer(this._peer)", helper: "private Buffer? _writeBuffer; private Connector _peer = null!; public void Pair(Connector peer) { _peer = peer; }")), d => d.Id == "LOCK008");
+
     private static async Task<System.Collections.Immutable.ImmutableArray<Diagnostic>> Cycles(string source)
     {
         var compilation = RawAnalysis.Compile(source, "Owner_" + System.Guid.NewGuid().ToString("N"));
