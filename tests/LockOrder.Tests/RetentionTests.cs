@@ -4,7 +4,10 @@ using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
+using System.Reflection;
 using System.Runtime.CompilerServices;
+using System.Threading;
+using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Xunit;
@@ -18,6 +21,15 @@ namespace LockOrder.Tests;
 /// then keeps every bound body alive to the end (measured: 13,502 method-body models alive at 100k lines, against
 /// 300 without LockOrder). Here every semantic model the driver hands out must be collectable once the analysis is
 /// done, while the engine's model (and the compilation it keeps) is still alive.
+/// <para>Two things outside LockOrder can hold a model after the analysis has returned, and each made this test fail
+/// now and then (CI once; here about 1 run in 100 under load, with LockOrder and without it): the driver caches one
+/// semantic model per tree, clears a tree's entry when it has processed that tree's completion, and never clears a
+/// model cached again after that, because it no longer sends the compilation-end event that would clear the whole cache
+/// (dotnet/roslyn#77220; a heap dump showed that cache as the only root); and a driver thread can hold a model a moment
+/// longer (a heap dump taken two seconds after such a failure found no root). So the test clears the driver's cache for
+/// the compilation, as the driver documents it does at the end, and gives its threads up to 5 s; what the engine's
+/// facts hold stays alive however long it waits (checked: an engine that keeps its bound roots leaves all 38 models
+/// alive).</para>
 /// </summary>
 public class RetentionTests
 {
@@ -45,15 +57,41 @@ public class RetentionTests
     private static (int Alive, int Total, List<string> Diagnostics) Run(bool withLockOrder)
     {
         var (models, keep, diagnostics) = Analyze(withLockOrder);
-        for (int i = 0; i < 3; i++)
+        var compilation = keep is LockModel model ? model.Compilation : (Compilation)keep;
+
+        // The driver's cache and threads (see the class comment): clear, collect, and look again for up to 5 s.
+        int alive = models.Count;
+        for (int attempt = 0; attempt < 50 && alive > 0; attempt++)
         {
-            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
+            if (attempt > 0)
+            {
+                Thread.Sleep(100);
+            }
+
+            ClearDriversModelCache(compilation);
+            for (int i = 0; i < 3; i++)
+            {
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+            }
+
+            alive = models.Count(m => m.IsAlive);
         }
 
-        int alive = models.Count(m => m.IsAlive);
         GC.KeepAlive(keep);
         return (alive, models.Count, diagnostics);
+    }
+
+    /// <summary>What the driver documents it does when the compilation is done, and since dotnet/roslyn#77220 does not:
+    /// drops its cached semantic models of <paramref name="compilation"/> (internal API, so a test of it fails loudly
+    /// when a new Roslyn changes it).</summary>
+    private static void ClearDriversModelCache(Compilation compilation)
+    {
+        var provider = typeof(Compilation).GetProperty("SemanticModelProvider", BindingFlags.NonPublic | BindingFlags.Instance)?.GetValue(compilation);
+        Assert.NotNull(provider);
+        var clear = provider.GetType().GetMethod("ClearCache", BindingFlags.NonPublic | BindingFlags.Instance, null, new[] { typeof(Compilation) }, null);
+        Assert.NotNull(clear);
+        clear.Invoke(provider, new object[] { compilation });
     }
 
     /// <summary>Runs the analysis in a frame of its own (so no local of it keeps anything alive), and returns weak
