@@ -179,12 +179,107 @@ public class DemandTests
             }
             """, Table);
 
-    private static async Task<(LockModel Model, IReadOnlyList<Diagnostic> Diagnostics)> Analyse(string source)
+    /// <summary>What a delegate-typed member holds is found from the places that name it: every way of storing into
+    /// it is found, a member of the same name elsewhere is not confused with it, and no pass over every tree is made
+    /// for it (only a delegate resolved by type needs one).</summary>
+    [Theory]
+    [InlineData("public event Action? Changed; public Source(Listener l) { Changed += l.Sleep; }", "Changed?.Invoke()", "an event subscription")]
+    [InlineData("public Action? Changed; public Source(Listener l) { this.Changed = l.Sleep; }", "Changed?.Invoke()", "an assignment through this")]
+    [InlineData("public Action? Changed; public Source(Listener l) { (Changed) = l.Sleep; }", "Changed!()", "an assignment in parentheses")]
+    [InlineData("public Action Changed = Listener.SleepStatic;", "Changed()", "a field initializer")]
+    [InlineData("public Action Changed { get; } = Listener.SleepStatic;", "Changed()", "a property initializer")]
+    [InlineData("public Action? Changed; public static void Hook(Source s, Listener l) { s.Changed += l.Sleep; }", "Changed?.Invoke()", "a store through another object")]
+    [InlineData("public Action? Changed; public Source() { Changed = () => Thread.Sleep(1); }", "Changed?.Invoke()", "a lambda")]
+    public async Task StoredDelegates_AreFoundByName_WithoutAPassOverEveryTree(string member, string raise, string how)
+    {
+        var (model, diagnostics) = await Analyse($$"""
+            using System;
+            using System.Threading;
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                public int TcCount;
+            }
+            public sealed class Source
+            {
+                private readonly Tcon _t = new Tcon();
+                {{member}}
+                public void Raise() { lock (_t.TcLock) { {{raise}}; } }
+            }
+            public sealed class Listener
+            {
+                public void Sleep() { Thread.Sleep(1); }
+                public static void SleepStatic() { Thread.Sleep(1); }
+            }
+            public sealed class Other
+            {
+                public Action? Changed;
+                public void Quiet() { Changed = Quiet; Changed(); }
+            }
+            """, new SleepInAtomicAnalyzer());
+        Assert.Contains(diagnostics, d => d.Id == "LOCK002" && d.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Contains("may sleep", System.StringComparison.Ordinal));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+        Assert.False(model.CallGraph.Delegates.ByTypeBuilt, how);
+    }
+
+    [Fact]
+    public async Task StoredDelegates_AMemberOfTheSameNameElsewhere_IsNotConfusedWithIt()
+    {
+        var (model, diagnostics) = await Analyse("""
+            using System;
+            using System.Threading;
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                public int TcCount;
+            }
+            public sealed class Source
+            {
+                private readonly Tcon _t = new Tcon();
+                public Action? Changed;
+                public void Raise() { lock (_t.TcLock) { Changed?.Invoke(); } }
+            }
+            public sealed class Other
+            {
+                public Action? Changed;
+                public Other() { Changed = Sleep; this.Changed += Sleep; }
+                private static void Sleep() { Thread.Sleep(1); }
+            }
+            """, new SleepInAtomicAnalyzer());
+        Assert.DoesNotContain(diagnostics, d => d.Id is "LOCK002" or "AD0001");
+        Assert.False(model.CallGraph.Delegates.ByTypeBuilt);
+    }
+
+    [Fact]
+    public async Task ADelegateResolvedByType_MakesThePassOverEveryTree()
+    {
+        var (model, diagnostics) = await Analyse("""
+            using System;
+            using System.Collections.Generic;
+            using System.Threading;
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                public int TcCount;
+                private readonly Dictionary<string, Action<int>> _handlers = new Dictionary<string, Action<int>>();
+                public Tcon() { _handlers["x"] = n => Thread.Sleep(n); }
+                public void Fire(string key) { lock (TcLock) { if (_handlers.TryGetValue(key, out var handler)) handler(1); } }
+            }
+            """, new SleepInAtomicAnalyzer());
+        Assert.Contains(diagnostics, d => d.Id == "LOCK002");
+        Assert.True(model.CallGraph.Delegates.ByTypeBuilt);
+    }
+
+
+    private static Task<(LockModel Model, IReadOnlyList<Diagnostic> Diagnostics)> Analyse(string source)
+        => Analyse(source, new ProtectedMemberAnalyzer());
+
+    private static async Task<(LockModel Model, IReadOnlyList<Diagnostic> Diagnostics)> Analyse(string source, Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer analyzer)
     {
         string name = "Demand_" + System.Guid.NewGuid().ToString("N");
         var compilation = RawAnalysis.Compile(source, name);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        var (seen, diagnostics) = await RawAnalysis.SeeingModel(name, () => RawAnalysis.Run(compilation, Table, new ProtectedMemberAnalyzer()));
+        var (seen, diagnostics) = await RawAnalysis.SeeingModel(name, () => RawAnalysis.Run(compilation, Table, analyzer));
         Assert.NotNull(seen);
         return (seen!, diagnostics);
     }

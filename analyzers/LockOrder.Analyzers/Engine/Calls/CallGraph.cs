@@ -29,7 +29,7 @@ internal sealed class CallGraph
 {
     private readonly Compilation _compilation;
     private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
-    private readonly System.Lazy<DelegateIndex> _delegates;
+    private readonly DelegateIndex _delegates;
 
     private readonly Knowledge.Constructions _constructions;
 
@@ -38,8 +38,11 @@ internal sealed class CallGraph
         _compilation = compilation;
         _constructions = constructions;
         _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
-        _delegates = new System.Lazy<DelegateIndex>(() => new DelegateIndex(compilation, CancellationToken.None), LazyThreadSafetyMode.ExecutionAndPublication);
+        _delegates = new DelegateIndex(compilation);
     }
+
+    /// <summary>Where delegates go (a test hook: which of its questions were asked).</summary>
+    internal DelegateIndex Delegates => _delegates;
 
     /// <summary>Every method a call may run, the delegate arguments among them marked with who must invoke them.</summary>
     public IEnumerable<CalleeCandidate> Candidates(CallFact call)
@@ -59,7 +62,7 @@ internal sealed class CallGraph
 
             if (call.Targets.InvokedMember is { } member)
             {
-                foreach (var stored in _delegates.Value.StoredIn(member))
+                foreach (var stored in _delegates.StoredIn(member))
                 {
                     yield return new CalleeCandidate(stored.Method, Chain.Of(member.ContainingType.Name + "." + member.Name, site).Then(Findings.Display(stored.Method), stored.Where), null, -1);
                 }
@@ -67,7 +70,7 @@ internal sealed class CallGraph
 
             if (call.Targets.InvokedByType is { } delegateType)
             {
-                foreach (var stored in _delegates.Value.OfType(delegateType))
+                foreach (var stored in _delegates.OfType(delegateType))
                 {
                     yield return new CalleeCandidate(stored.Method,
                         Chain.Of(delegateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + " (resolved by type)", site).Then(Findings.Display(stored.Method), stored.Where), null, -1);
@@ -83,7 +86,7 @@ internal sealed class CallGraph
 
             if (call.Targets.ReceiverMember is { } receiver && RunsRegistered(target, receiver))
             {
-                foreach (var registered in _delegates.Value.RegisteredOn(receiver))
+                foreach (var registered in _delegates.RegisteredOn(receiver))
                 {
                     yield return new CalleeCandidate(registered.Method,
                         Chain.Of(Findings.Display(target), site).Then(Findings.Display(registered.Method) + " (" + registered.How + ")", registered.Where), null, -1);

@@ -1,5 +1,7 @@
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
+using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
@@ -10,8 +12,7 @@ namespace LockOrder.Engine.Calls;
 internal readonly record struct StoredTarget(IMethodSymbol Method, Location Where, string? How = null);
 
 /// <summary>
-/// Where delegates go in the compilation, found in one pass over its syntax trees (with the driver's cached semantic
-/// models), on first need:
+/// Where delegates go in the compilation, on first need:
 /// <list type="bullet">
 /// <item>stored in a delegate-typed field or property, or subscribed to an event (invoking the member, or raising
 /// the event, runs them);</item>
@@ -21,95 +22,242 @@ internal readonly record struct StoredTarget(IMethodSymbol Method, Location Wher
 /// (<c>ContinueWith</c>, or the rest of a method after <c>await tcs.Task</c>), callbacks registered on a
 /// CancellationTokenSource member's token. Completing or cancelling runs them on the completing thread.</item>
 /// </list>
+/// <para>
+/// What a member holds, or has registered on it, is found by its name, one member at a time: a store or a
+/// registration names the member, so only the places where each syntax tree writes that name
+/// (<see cref="NameIndex"/>, kept per tree) are bound, and a keystroke that raises an event pays for the trees that
+/// name the event, not for the project. What a delegate type may stand for has no name to look for: that one is a
+/// pass over every tree, made the first time a delegate is resolved by type.
+/// </para>
 /// </summary>
 internal sealed class DelegateIndex
 {
     /// <summary>How many methods a delegate type may stand for before resolving by type says nothing.</summary>
     public const int MaxByType = 8;
 
-    private readonly Dictionary<ISymbol, List<StoredTarget>> _stored = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<ITypeSymbol, List<StoredTarget>> _byType = new(SymbolEqualityComparer.Default);
-    private readonly Dictionary<ISymbol, List<StoredTarget>> _registered = new(SymbolEqualityComparer.Default);
+    private readonly Compilation _compilation;
+    private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<StoredTarget>> _stored = new(SymbolEqualityComparer.Default);
+    private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<StoredTarget>> _registered = new(SymbolEqualityComparer.Default);
+    private readonly System.Lazy<Dictionary<ITypeSymbol, List<StoredTarget>>> _byType;
 
-    public DelegateIndex(Compilation compilation, System.Threading.CancellationToken cancellationToken)
+    public DelegateIndex(Compilation compilation)
     {
-        foreach (var tree in compilation.SyntaxTrees)
+        _compilation = compilation;
+        _byType = new System.Lazy<Dictionary<ITypeSymbol, List<StoredTarget>>>(ByType, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Whether the pass over every tree for delegate types was made (a test hook).</summary>
+    internal bool ByTypeBuilt => _byType.IsValueCreated;
+
+    /// <summary>What invoking a delegate-typed member or raising an event runs.</summary>
+    // The answer is kept for the compilation's other bodies, so it is made whole: no cancellation token (the
+    // index of delegate types, before, was made the same way).
+    public IReadOnlyList<StoredTarget> StoredIn(ISymbol member)
+        => _stored.TryGetValue(member, out var known) ? known : _stored.GetOrAdd(member, Find(member, stores: true, CancellationToken.None));
+
+    /// <summary>The methods converted to a delegate type anywhere, when there are at most <see cref="MaxByType"/>.</summary>
+    public IReadOnlyList<StoredTarget> OfType(ITypeSymbol delegateType)
+        => _byType.Value.TryGetValue(delegateType, out var list) && list.Count <= MaxByType ? list : (IReadOnlyList<StoredTarget>)System.Array.Empty<StoredTarget>();
+
+    /// <summary>What completing a TaskCompletionSource member, or cancelling a CancellationTokenSource member, runs.</summary>
+    public IReadOnlyList<StoredTarget> RegisteredOn(ISymbol member)
+        => _registered.TryGetValue(member, out var known) ? known : _registered.GetOrAdd(member, Find(member, stores: false, CancellationToken.None));
+
+    /// <summary>The stores into <paramref name="member"/> (its own initializer, assignments and event subscriptions
+    /// that name it), or the registrations on it, in the order of the compilation's trees and of their text.</summary>
+    private IReadOnlyList<StoredTarget> Find(ISymbol member, bool stores, CancellationToken cancellationToken)
+    {
+        var found = new List<StoredTarget>();
+        var places = new List<SyntaxNode>();
+        foreach (var tree in _compilation.SyntaxTrees)
         {
-            SemanticModel? semantic = null;
-#pragma warning disable RS1030 // One pass over the compilation, on demand; the driver caches semantic models.
-            SemanticModel Model() => semantic ??= compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
-            foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes())
+            cancellationToken.ThrowIfCancellationRequested();
+            places.Clear();
+            if (stores)
             {
-                switch (node)
+                foreach (var reference in member.DeclaringSyntaxReferences)
                 {
-                    case AssignmentExpressionSyntax a:
-                        Store(Model(), a.Left, a.Right, cancellationToken);
-                        break;
-                    case VariableDeclaratorSyntax { Initializer: { } init, Parent.Parent: FieldDeclarationSyntax } v:
-                        Store(Model(), v, init.Value, cancellationToken);
-                        break;
-                    case PropertyDeclarationSyntax { Initializer: { } init } p:
-                        Store(Model(), p, init.Value, cancellationToken);
-                        break;
-                    case LambdaExpressionSyntax or AnonymousMethodExpressionSyntax:
-                        Convert(Model(), (ExpressionSyntax)node, cancellationToken);
-                        break;
-                    case ArgumentSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } argument:
-                        Convert(Model(), argument.Expression, cancellationToken);
-                        break;
-                    case InvocationExpressionSyntax
+                    if (reference.SyntaxTree == tree
+                        && reference.GetSyntax(cancellationToken) is var declaration
+                        && declaration is VariableDeclaratorSyntax { Initializer: not null, Parent.Parent: FieldDeclarationSyntax } or PropertyDeclarationSyntax { Initializer: not null })
                     {
-                        Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ContinueWith" or "Register" or "UnsafeRegister", Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Task" or "Token" } owner },
-                    } invocation:
-                        Register(Model(), owner.Expression, invocation, cancellationToken);
-                        break;
-                    case AwaitExpressionSyntax awaiting:
-                        RegisterAwait(Model(), awaiting, cancellationToken);
-                        break;
+                        places.Add(declaration);
+                    }
                 }
+            }
+
+            var positions = NameIndex.Of(tree, cancellationToken).PositionsOf(member.Name, cancellationToken);
+            if (positions.Count > 0)
+            {
+                var root = tree.GetRoot(cancellationToken);
+                foreach (int position in positions)
+                {
+                    if (root.FindToken(position).Parent is SimpleNameSyntax name && (stores ? StoreAt(name) : RegistrationAt(name)) is { } place)
+                    {
+                        places.Add(place);
+                    }
+                }
+            }
+
+            if (places.Count == 0)
+            {
+                continue;
+            }
+
+            // The order a walk of the tree meets them in: by start, an enclosing node before the nodes inside it.
+            places.Sort((a, b) => a.SpanStart != b.SpanStart ? a.SpanStart.CompareTo(b.SpanStart) : b.Span.Length.CompareTo(a.Span.Length));
+#pragma warning disable RS1030 // Only the trees that name the member, only on demand; the driver caches semantic models.
+            var semantic = _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            foreach (var place in places)
+            {
+                var target = place switch
+                {
+                    AssignmentExpressionSyntax a => Store(semantic, a.Left, a.Right, cancellationToken),
+                    VariableDeclaratorSyntax v => Store(semantic, v, v.Initializer!.Value, cancellationToken),
+                    PropertyDeclarationSyntax p => Store(semantic, p, p.Initializer!.Value, cancellationToken),
+                    _ => default,
+                };
+                if (target.Member is { } storedIn && SymbolEqualityComparer.Default.Equals(storedIn, member))
+                {
+                    Add(found, target.Target);
+                }
+
+                if (place is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Expression: MemberAccessExpressionSyntax owner } } invocation)
+                {
+                    Register(semantic, owner.Expression, invocation, member, found, cancellationToken);
+                }
+                else if (place is AwaitExpressionSyntax awaiting)
+                {
+                    RegisterAwait(semantic, awaiting, member, found, cancellationToken);
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The expression a name stands for as a whole: <c>x.Name</c>, <c>?.Name</c>, in parentheses.</summary>
+    private static ExpressionSyntax Whole(SimpleNameSyntax name)
+    {
+        ExpressionSyntax node = name;
+        while (true)
+        {
+            switch (node.Parent)
+            {
+                case MemberAccessExpressionSyntax access when access.Name == node:
+                    node = access;
+                    break;
+                case MemberBindingExpressionSyntax binding when binding.Name == node:
+                    node = binding;
+                    break;
+                case ParenthesizedExpressionSyntax parenthesized:
+                    node = parenthesized;
+                    break;
+                default:
+                    return node;
             }
         }
     }
 
-    /// <summary>What invoking a delegate-typed member or raising an event runs.</summary>
-    public IReadOnlyList<StoredTarget> StoredIn(ISymbol member) => _stored.TryGetValue(member, out var list) ? list : (IReadOnlyList<StoredTarget>)System.Array.Empty<StoredTarget>();
+    /// <summary>An assignment (or subscription) to what the name stands for.</summary>
+    private static SyntaxNode? StoreAt(SimpleNameSyntax name)
+        => Whole(name) is var node && node.Parent is AssignmentExpressionSyntax assignment && assignment.Left == node ? assignment : null;
 
-    /// <summary>The methods converted to a delegate type anywhere, when there are at most <see cref="MaxByType"/>.</summary>
-    public IReadOnlyList<StoredTarget> OfType(ITypeSymbol delegateType)
-        => _byType.TryGetValue(delegateType, out var list) && list.Count <= MaxByType ? list : (IReadOnlyList<StoredTarget>)System.Array.Empty<StoredTarget>();
+    /// <summary><c>name.Task.ContinueWith(..)</c>, <c>name.Token.Register(..)</c> (the invocation), or
+    /// <c>await name.Task</c> (the await).</summary>
+    private static SyntaxNode? RegistrationAt(SimpleNameSyntax name)
+    {
+        var node = Whole(name);
+        if (node.Parent is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Task" or "Token" } owner || owner.Expression != node)
+        {
+            return null;
+        }
 
-    /// <summary>What completing a TaskCompletionSource member, or cancelling a CancellationTokenSource member, runs.</summary>
-    public IReadOnlyList<StoredTarget> RegisteredOn(ISymbol member) => _registered.TryGetValue(member, out var list) ? list : (IReadOnlyList<StoredTarget>)System.Array.Empty<StoredTarget>();
+        if (owner.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ContinueWith" or "Register" or "UnsafeRegister" } call && call.Expression == owner
+            && call.Parent is InvocationExpressionSyntax invocation && invocation.Expression == call)
+        {
+            return invocation;
+        }
 
-    private void Store(SemanticModel semantic, SyntaxNode target, ExpressionSyntax value, System.Threading.CancellationToken cancellationToken)
+        if (owner.Name.Identifier.ValueText != "Task")
+        {
+            return null;
+        }
+
+        if (owner.Parent is AwaitExpressionSyntax awaiting && awaiting.Expression == owner)
+        {
+            return awaiting;
+        }
+
+        return owner.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configure && configure.Expression == owner
+            && configure.Parent is InvocationExpressionSyntax configured && configured.Expression == configure
+            && configured.Parent is AwaitExpressionSyntax configuredAwait && configuredAwait.Expression == configured
+            ? configuredAwait : null;
+    }
+
+    /// <summary>Every lambda, anonymous method and method group converted to a delegate type, by type.</summary>
+    private Dictionary<ITypeSymbol, List<StoredTarget>> ByType()
+    {
+        var byType = new Dictionary<ITypeSymbol, List<StoredTarget>>(SymbolEqualityComparer.Default);
+        foreach (var tree in _compilation.SyntaxTrees)
+        {
+            SemanticModel? semantic = null;
+#pragma warning disable RS1030 // One pass over the compilation, on demand; the driver caches semantic models.
+            SemanticModel Model() => semantic ??= _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            foreach (var node in tree.GetRoot(CancellationToken.None).DescendantNodes())
+            {
+                switch (node)
+                {
+                    case LambdaExpressionSyntax or AnonymousMethodExpressionSyntax:
+                        Convert(Model(), (ExpressionSyntax)node, byType, CancellationToken.None);
+                        break;
+                    case ArgumentSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } argument:
+                        Convert(Model(), argument.Expression, byType, CancellationToken.None);
+                        break;
+                }
+            }
+        }
+
+        return byType;
+    }
+
+    private static (ISymbol? Member, StoredTarget Target) Store(SemanticModel semantic, SyntaxNode target, ExpressionSyntax value, CancellationToken cancellationToken)
     {
         if (value is not (LambdaExpressionSyntax or AnonymousMethodExpressionSyntax or IdentifierNameSyntax or MemberAccessExpressionSyntax))
         {
-            return;
+            return default;
         }
 
         var member = target is ExpressionSyntax expression ? semantic.GetSymbolInfo(expression, cancellationToken).Symbol : semantic.GetDeclaredSymbol(target, cancellationToken);
         if (member is (IFieldSymbol { Type.TypeKind: TypeKind.Delegate } or IPropertySymbol { Type.TypeKind: TypeKind.Delegate } or IEventSymbol)
             && semantic.GetSymbolInfo(value, cancellationToken).Symbol is IMethodSymbol stored)
         {
-            Add(_stored, member.OriginalDefinition, new StoredTarget(stored, value.GetLocation()));
+            return (member.OriginalDefinition, new StoredTarget(stored, value.GetLocation()));
         }
+
+        return default;
     }
 
-    private void Convert(SemanticModel semantic, ExpressionSyntax value, System.Threading.CancellationToken cancellationToken)
+    private static void Convert(SemanticModel semantic, ExpressionSyntax value, Dictionary<ITypeSymbol, List<StoredTarget>> byType, CancellationToken cancellationToken)
     {
         if (semantic.GetTypeInfo(value, cancellationToken).ConvertedType is { TypeKind: TypeKind.Delegate } delegateType
             && semantic.GetSymbolInfo(value, cancellationToken).Symbol is IMethodSymbol method)
         {
-            Add(_byType, delegateType, new StoredTarget(method, value.GetLocation()));
+            if (!byType.TryGetValue(delegateType, out var list))
+            {
+                byType[delegateType] = list = new List<StoredTarget>();
+            }
+
+            Add(list, new StoredTarget(method, value.GetLocation()));
         }
     }
 
     /// <summary><c>_tcs.Task.ContinueWith(d)</c>, <c>_cts.Token.Register(d)</c>.</summary>
-    private void Register(SemanticModel semantic, ExpressionSyntax owner, InvocationExpressionSyntax invocation, System.Threading.CancellationToken cancellationToken)
+    private static void Register(SemanticModel semantic, ExpressionSyntax owner, InvocationExpressionSyntax invocation, ISymbol asked, List<StoredTarget> found, CancellationToken cancellationToken)
     {
-        if (Member(semantic, owner, cancellationToken) is not { } member)
+        if (Member(semantic, owner, cancellationToken) is not { } member || !SymbolEqualityComparer.Default.Equals(member, asked))
         {
             return;
         }
@@ -119,13 +267,13 @@ internal sealed class DelegateIndex
             if (semantic.GetSymbolInfo(argument.Expression, cancellationToken).Symbol is IMethodSymbol callback
                 && semantic.GetTypeInfo(argument.Expression, cancellationToken).ConvertedType is { TypeKind: TypeKind.Delegate })
             {
-                Add(_registered, member, new StoredTarget(callback, argument.GetLocation(), "registered on " + member.Name));
+                Add(found, new StoredTarget(callback, argument.GetLocation(), "registered on " + member.Name));
             }
         }
     }
 
     /// <summary><c>await _tcs.Task</c>: the rest of the awaiting method runs as the task's continuation.</summary>
-    private void RegisterAwait(SemanticModel semantic, AwaitExpressionSyntax awaiting, System.Threading.CancellationToken cancellationToken)
+    private static void RegisterAwait(SemanticModel semantic, AwaitExpressionSyntax awaiting, ISymbol asked, List<StoredTarget> found, CancellationToken cancellationToken)
     {
         var operand = awaiting.Expression;
         if (operand is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ConfigureAwait" } configure })
@@ -134,23 +282,18 @@ internal sealed class DelegateIndex
         }
 
         if (operand is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Task" } task && Member(semantic, task.Expression, cancellationToken) is { } member
+            && SymbolEqualityComparer.Default.Equals(member, asked)
             && semantic.GetEnclosingSymbol(awaiting.SpanStart, cancellationToken) is IMethodSymbol method)
         {
-            Add(_registered, member, new StoredTarget(method, awaiting.GetLocation(), "after 'await " + member.Name + ".Task'"));
+            Add(found, new StoredTarget(method, awaiting.GetLocation(), "after 'await " + member.Name + ".Task'"));
         }
     }
 
-    private static ISymbol? Member(SemanticModel semantic, ExpressionSyntax expression, System.Threading.CancellationToken cancellationToken)
+    private static ISymbol? Member(SemanticModel semantic, ExpressionSyntax expression, CancellationToken cancellationToken)
         => semantic.GetSymbolInfo(expression, cancellationToken).Symbol is { } symbol and (IFieldSymbol or IPropertySymbol) ? symbol.OriginalDefinition : null;
 
-    private static void Add<TKey>(Dictionary<TKey, List<StoredTarget>> map, TKey key, StoredTarget target)
-        where TKey : notnull
+    private static void Add(List<StoredTarget> list, StoredTarget target)
     {
-        if (!map.TryGetValue(key, out var list))
-        {
-            map[key] = list = new List<StoredTarget>();
-        }
-
         if (!list.Any(t => SymbolEqualityComparer.Default.Equals(t.Method, target.Method)))
         {
             list.Add(target);
