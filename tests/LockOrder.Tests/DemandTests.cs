@@ -179,6 +179,17 @@ public class DemandTests
             }
             """, Table);
 
+    private const string DelegateTcon = """
+            using System;
+            using System.Threading;
+            public sealed class Tcon
+            {
+                public readonly object TcLock = new object();
+                public int TcCount;
+            }
+
+        """;
+
     /// <summary>What a delegate-typed member holds is found from the places that name it: every way of storing into
     /// it is found, a member of the same name elsewhere is not confused with it, and no pass over every tree is made
     /// for it (only a delegate resolved by type needs one).</summary>
@@ -192,14 +203,7 @@ public class DemandTests
     [InlineData("public Action? Changed; public Source() { Changed = () => Thread.Sleep(1); }", "Changed?.Invoke()", "a lambda")]
     public async Task StoredDelegates_AreFoundByName_WithoutAPassOverEveryTree(string member, string raise, string how)
     {
-        var (model, diagnostics) = await Analyse($$"""
-            using System;
-            using System.Threading;
-            public sealed class Tcon
-            {
-                public readonly object TcLock = new object();
-                public int TcCount;
-            }
+        var (model, diagnostics) = await Analyse(DelegateTcon + $$"""
             public sealed class Source
             {
                 private readonly Tcon _t = new Tcon();
@@ -225,14 +229,7 @@ public class DemandTests
     [Fact]
     public async Task StoredDelegates_AMemberOfTheSameNameElsewhere_IsNotConfusedWithIt()
     {
-        var (model, diagnostics) = await Analyse("""
-            using System;
-            using System.Threading;
-            public sealed class Tcon
-            {
-                public readonly object TcLock = new object();
-                public int TcCount;
-            }
+        var (model, diagnostics) = await Analyse(DelegateTcon + """
             public sealed class Source
             {
                 private readonly Tcon _t = new Tcon();
