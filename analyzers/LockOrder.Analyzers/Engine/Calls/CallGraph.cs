@@ -29,6 +29,8 @@ internal sealed class CallGraph
 {
     private readonly Compilation _compilation;
     private readonly System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>> _implementations;
+    private readonly Subtypes _subtypes;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<IMethodSymbol, List<IMethodSymbol>?> _direct = new(SymbolEqualityComparer.Default);
     private readonly DelegateIndex _delegates;
 
     private readonly Knowledge.Constructions _constructions;
@@ -39,7 +41,12 @@ internal sealed class CallGraph
         _constructions = constructions;
         _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
         _delegates = new DelegateIndex(compilation);
+        _subtypes = new Subtypes(compilation);
     }
+
+    /// <summary>Whether the map of every type's overrides and implementations was made (a test hook: not when every
+    /// question was about a method of a type of the compilation, answered from its subtypes).</summary>
+    internal bool AllTypesWalked => _implementations.IsValueCreated;
 
     /// <summary>Where delegates go (a test hook: which of its questions were asked).</summary>
     internal DelegateIndex Delegates => _delegates;
@@ -203,7 +210,7 @@ internal sealed class CallGraph
         work.Push(method);
         while (work.Count > 0)
         {
-            if (!_implementations.Value.TryGetValue(work.Pop(), out var direct))
+            if (Direct(work.Pop()) is not { } direct)
             {
                 continue;
             }
@@ -275,6 +282,72 @@ internal sealed class CallGraph
         }
 
         return false;
+    }
+
+    /// <summary>The methods that override <paramref name="method"/> (at any depth) or implement it (an interface
+    /// member): from the types derived from its type when those can be found by name, else from the map of every
+    /// type. The answer is kept for the compilation's other bodies, so it is made whole (no cancellation token, as
+    /// for the map).</summary>
+    private List<IMethodSymbol>? Direct(IMethodSymbol method)
+    {
+        if (_direct.TryGetValue(method, out var known))
+        {
+            return known;
+        }
+
+        if (_subtypes.Of(method.ContainingType, CancellationToken.None) is not { } subtypes)
+        {
+            return _implementations.Value.TryGetValue(method, out var mapped) ? mapped : null;
+        }
+
+        var direct = new List<IMethodSymbol>();
+        void Add(IMethodSymbol implementation)
+        {
+            if (!direct.Contains(implementation, SymbolEqualityComparer.Default))
+            {
+                direct.Add(implementation);
+            }
+        }
+
+        var owner = method.ContainingType.OriginalDefinition;
+        foreach (var type in subtypes)
+        {
+            if (owner.TypeKind != TypeKind.Interface)
+            {
+                foreach (var candidate in type.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    for (var overridden = candidate.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+                    {
+                        if (SymbolEqualityComparer.Default.Equals(overridden.OriginalDefinition, method))
+                        {
+                            Add(candidate.OriginalDefinition);
+                        }
+                    }
+                }
+
+                continue;
+            }
+
+            foreach (var face in type.AllInterfaces)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(face.OriginalDefinition, owner))
+                {
+                    continue;
+                }
+
+                foreach (var interfaceMethod in face.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    if (SymbolEqualityComparer.Default.Equals(interfaceMethod.OriginalDefinition, method)
+                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
+                        && SymbolEqualityComparer.Default.Equals(implementation.ContainingAssembly, _compilation.Assembly))
+                    {
+                        Add(implementation.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return _direct.GetOrAdd(method, direct.Count > 0 ? direct : null);
     }
 
     private Dictionary<IMethodSymbol, List<IMethodSymbol>> BuildImplementations()

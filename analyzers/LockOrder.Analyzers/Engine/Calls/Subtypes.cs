@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Runtime.CompilerServices;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace LockOrder.Engine.Calls;
+
+/// <summary>
+/// The types of the compilation that derive from a type of the compilation, found by name: a type that derives from
+/// <c>Y</c> names <c>Y</c>, or a type that derives from it, in a base list (a type of the compilation has no implicit
+/// subtypes; <c>object</c>, <c>ValueType</c> and the interfaces records implement without naming them are not of the
+/// compilation). So the trees whose base lists name <c>Y</c> (each tree's <see cref="NameIndex"/>) give its direct
+/// subtypes, theirs the next ones, to a fixed point, and only those trees' declarations are looked at: a keystroke
+/// that asks who implements a method pays for the trees that name its type, not for every type of the project.
+/// <para>
+/// A <c>using</c> alias can rename a type in a base list, so a compilation with one has no answer here (null), and
+/// the caller walks every type as before; so has a type of another assembly.
+/// </para>
+/// </summary>
+internal sealed class Subtypes
+{
+    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> Aliases = new();
+
+    private readonly Compilation _compilation;
+    private readonly ConcurrentDictionary<INamedTypeSymbol, IReadOnlyList<INamedTypeSymbol>> _known = new(SymbolEqualityComparer.Default);
+    private int _hasAlias = -1;
+
+    public Subtypes(Compilation compilation) => _compilation = compilation;
+
+    /// <summary><paramref name="type"/> and every type of the compilation derived from it (through classes and
+    /// interfaces), in the order found; null when the answer cannot be found by name.</summary>
+    public IReadOnlyList<INamedTypeSymbol>? Of(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        type = type.OriginalDefinition;
+        if (!SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _compilation.Assembly)
+            || type.DeclaringSyntaxReferences.Length == 0 || HasAlias(cancellationToken))
+        {
+            return null;
+        }
+
+        return _known.TryGetValue(type, out var known) ? known : _known.GetOrAdd(type, Find(type, cancellationToken));
+    }
+
+    private IReadOnlyList<INamedTypeSymbol> Find(INamedTypeSymbol root, CancellationToken cancellationToken)
+    {
+        var found = new List<INamedTypeSymbol> { root };
+        var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { root };
+        for (int next = 0; next < found.Count; next++)
+        {
+            var named = found[next];
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var positions = NameIndex.Of(tree, cancellationToken).PositionsOf(named.Name, cancellationToken);
+                if (positions.Count == 0)
+                {
+                    continue;
+                }
+
+                var root2 = tree.GetRoot(cancellationToken);
+                SemanticModel? semantic = null;
+                foreach (int position in positions)
+                {
+                    if (root2.FindToken(position).Parent is not SimpleNameSyntax name || Declaring(name) is not { } declaration)
+                    {
+                        continue;
+                    }
+
+#pragma warning disable RS1030 // Only the trees whose base lists name the type, only on demand; the driver caches semantic models.
+                    semantic ??= _compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+                    if (semantic.GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol derived
+                        && Extends(derived, named) && seen.Add(derived.OriginalDefinition))
+                    {
+                        found.Add(derived.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>The type declaration whose base list the name stands in (<c>: Y</c>, <c>: N.Y&lt;T&gt;</c>,
+    /// <c>: Y(args)</c> of a record), if it does.</summary>
+    private static BaseTypeDeclarationSyntax? Declaring(SimpleNameSyntax name)
+    {
+        TypeSyntax node = name;
+        while (node.Parent is QualifiedNameSyntax qualified && qualified.Right == node
+               || node.Parent is AliasQualifiedNameSyntax aliased && aliased.Name == node)
+        {
+            node = (TypeSyntax)node.Parent;
+        }
+
+        return node.Parent is BaseTypeSyntax { Parent: BaseListSyntax { Parent: BaseTypeDeclarationSyntax declaration } } baseType && baseType.Type == node
+            ? declaration : null;
+    }
+
+    /// <summary>Whether <paramref name="type"/> names <paramref name="ancestor"/> as its base or one of its
+    /// interfaces, or derives from it further up.</summary>
+    private static bool Extends(INamedTypeSymbol type, INamedTypeSymbol ancestor)
+    {
+        for (var t = type.BaseType; t is not null; t = t.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, ancestor))
+            {
+                return true;
+            }
+        }
+
+        foreach (var face in type.AllInterfaces)
+        {
+            if (SymbolEqualityComparer.Default.Equals(face.OriginalDefinition, ancestor))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether any tree of the compilation declares a <c>using</c> alias (at its top, global or not, or in a
+    /// namespace); kept per tree, so an edit reads only the edited tree again.</summary>
+    private bool HasAlias(CancellationToken cancellationToken)
+    {
+        if (_hasAlias < 0)
+        {
+            bool any = false;
+            foreach (var tree in _compilation.SyntaxTrees)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!Aliases.TryGetValue(tree, out var box))
+                {
+                    box = Aliases.GetValue(tree, t => new StrongBox<bool>(DeclaresAlias(t.GetRoot(cancellationToken))));
+                }
+
+                any |= box.Value;
+            }
+
+            _hasAlias = any ? 1 : 0;
+        }
+
+        return _hasAlias == 1;
+    }
+
+    private static bool DeclaresAlias(SyntaxNode node)
+    {
+        var (usings, members) = node switch
+        {
+            CompilationUnitSyntax unit => (unit.Usings, unit.Members),
+            BaseNamespaceDeclarationSyntax space => (space.Usings, space.Members),
+            _ => (default(SyntaxList<UsingDirectiveSyntax>), default(SyntaxList<MemberDeclarationSyntax>)),
+        };
+        foreach (var directive in usings)
+        {
+            if (directive.Alias is not null)
+            {
+                return true;
+            }
+        }
+
+        foreach (var member in members)
+        {
+            if (member is BaseNamespaceDeclarationSyntax && DeclaresAlias(member))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
