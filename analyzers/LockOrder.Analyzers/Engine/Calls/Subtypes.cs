@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.Linq;
 using System.Runtime.CompilerServices;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -15,17 +16,18 @@ namespace LockOrder.Engine.Calls;
 /// subtypes, theirs the next ones, to a fixed point, and only those trees' declarations are looked at: a keystroke
 /// that asks who implements a method pays for the trees that name its type, not for every type of the project.
 /// <para>
-/// A <c>using</c> alias can rename a type in a base list, so a compilation with one has no answer here (null), and
-/// the caller walks every type as before; so has a type of another assembly.
+/// A <c>using</c> alias can rename a type in a base list (<c>using S = N.Base; class D : S</c>), so the name of
+/// every alias whose target ends in a name being looked for is looked for too (an alias of an alias as well). A type
+/// of another assembly has no answer here (null), and the caller walks every type as before.
 /// </para>
 /// </summary>
 internal sealed class Subtypes
 {
-    private static readonly ConditionalWeakTable<SyntaxTree, StrongBox<bool>> Aliases = new();
+    private static readonly ConditionalWeakTable<SyntaxTree, AliasList> Aliases = new();
 
     private readonly Compilation _compilation;
     private readonly ConcurrentDictionary<INamedTypeSymbol, IReadOnlyList<INamedTypeSymbol>> _known = new(SymbolEqualityComparer.Default);
-    private int _hasAlias = -1;
+    private List<(string Alias, string Target)>? _aliases;
 
     public Subtypes(Compilation compilation) => _compilation = compilation;
 
@@ -35,7 +37,7 @@ internal sealed class Subtypes
     {
         type = type.OriginalDefinition;
         if (!SymbolEqualityComparer.Default.Equals(type.ContainingAssembly, _compilation.Assembly)
-            || type.DeclaringSyntaxReferences.Length == 0 || HasAlias(cancellationToken))
+            || type.DeclaringSyntaxReferences.Length == 0)
         {
             return null;
         }
@@ -50,10 +52,12 @@ internal sealed class Subtypes
         for (int next = 0; next < found.Count; next++)
         {
             var named = found[next];
+            var names = NamesOf(named.Name, cancellationToken);
             foreach (var tree in _compilation.SyntaxTrees)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var positions = NameIndex.Of(tree, cancellationToken).PositionsOf(named.Name, cancellationToken);
+                var index = NameIndex.Of(tree, cancellationToken);
+                var positions = names.Count == 1 ? index.PositionsOf(names[0], cancellationToken) : names.SelectMany(n => index.PositionsOf(n, cancellationToken)).ToList();
                 if (positions.Count == 0)
                 {
                     continue;
@@ -121,31 +125,53 @@ internal sealed class Subtypes
         return false;
     }
 
-    /// <summary>Whether any tree of the compilation declares a <c>using</c> alias (at its top, global or not, or in a
-    /// namespace); kept per tree, so an edit reads only the edited tree again.</summary>
-    private bool HasAlias(CancellationToken cancellationToken)
+    /// <summary>The name, and the names of the aliases that may stand for a type of that name.</summary>
+    private List<string> NamesOf(string name, CancellationToken cancellationToken)
     {
-        if (_hasAlias < 0)
+        var names = new List<string> { name };
+        var aliases = AliasesOf(cancellationToken);
+        for (int next = 0; next < names.Count; next++)
         {
-            bool any = false;
-            foreach (var tree in _compilation.SyntaxTrees)
+            foreach (var (alias, target) in aliases)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (!Aliases.TryGetValue(tree, out var box))
+                if (target == names[next] && !names.Contains(alias))
                 {
-                    box = Aliases.GetValue(tree, t => new StrongBox<bool>(DeclaresAlias(t.GetRoot(cancellationToken))));
+                    names.Add(alias);
                 }
-
-                any |= box.Value;
             }
-
-            _hasAlias = any ? 1 : 0;
         }
 
-        return _hasAlias == 1;
+        return names;
     }
 
-    private static bool DeclaresAlias(SyntaxNode node)
+    /// <summary>Every <c>using</c> alias of the compilation (at a tree's top, global or not, or in a namespace) with
+    /// the last name of its target; read once per tree, so an edit reads only the edited tree again.</summary>
+    private List<(string Alias, string Target)> AliasesOf(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _aliases) is { } known)
+        {
+            return known;
+        }
+
+        var all = new List<(string, string)>();
+        foreach (var tree in _compilation.SyntaxTrees)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!Aliases.TryGetValue(tree, out var list))
+            {
+                var made = new AliasList();
+                Collect(tree.GetRoot(cancellationToken), made.Items);
+                list = Aliases.GetValue(tree, _ => made);
+            }
+
+            all.AddRange(list.Items);
+        }
+
+        Volatile.Write(ref _aliases, all);
+        return all;
+    }
+
+    private static void Collect(SyntaxNode node, List<(string Alias, string Target)> into)
     {
         var (usings, members) = node switch
         {
@@ -155,20 +181,32 @@ internal sealed class Subtypes
         };
         foreach (var directive in usings)
         {
-            if (directive.Alias is not null)
+            if (directive.Alias is { } alias && LastName(directive.NamespaceOrType) is { } target)
             {
-                return true;
+                into.Add((alias.Name.Identifier.ValueText, target));
             }
         }
 
         foreach (var member in members)
         {
-            if (member is BaseNamespaceDeclarationSyntax && DeclaresAlias(member))
+            if (member is BaseNamespaceDeclarationSyntax)
             {
-                return true;
+                Collect(member, into);
             }
         }
+    }
 
-        return false;
+    private static string? LastName(TypeSyntax? type) => type switch
+    {
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        _ => null,
+    };
+
+    /// <summary>A tree's aliases, kept as long as the tree lives.</summary>
+    private sealed class AliasList
+    {
+        public List<(string Alias, string Target)> Items { get; } = new();
     }
 }
