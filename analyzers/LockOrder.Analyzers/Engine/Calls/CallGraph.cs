@@ -288,7 +288,7 @@ internal sealed class CallGraph
     /// member): from the types derived from its type when those can be found by name, else from the map of every
     /// type. The answer is kept for the compilation's other bodies, so it is made whole (no cancellation token, as
     /// for the map).</summary>
-    private List<IMethodSymbol>? Direct(IMethodSymbol method)
+    internal List<IMethodSymbol>? Direct(IMethodSymbol method)
     {
         if (_direct.TryGetValue(method, out var known))
         {
@@ -349,6 +349,11 @@ internal sealed class CallGraph
 
         return _direct.GetOrAdd(method, direct.Count > 0 ? direct : null);
     }
+
+    /// <summary>What the map of every type says of <paramref name="method"/> (a test hook: the answer
+    /// <see cref="Direct"/> must agree with).</summary>
+    internal List<IMethodSymbol>? DirectFromEveryType(IMethodSymbol method)
+        => _implementations.Value.TryGetValue(method, out var mapped) ? mapped : null;
 
     private Dictionary<IMethodSymbol, List<IMethodSymbol>> BuildImplementations()
     {

@@ -63,11 +63,11 @@ internal sealed class Subtypes
                     continue;
                 }
 
-                var root2 = tree.GetRoot(cancellationToken);
+                var syntaxRoot = tree.GetRoot(cancellationToken);
                 SemanticModel? semantic = null;
                 foreach (int position in positions)
                 {
-                    if (root2.FindToken(position).Parent is not SimpleNameSyntax name || Declaring(name) is not { } declaration)
+                    if (syntaxRoot.FindToken(position).Parent is not SimpleNameSyntax name || Declaring(name) is not { } declaration)
                     {
                         continue;
                     }
