@@ -275,6 +275,7 @@ public class DemandTests
     [Theory]
     [InlineData("public interface IStore { void Save(); } public sealed class Disk : IStore { public void Save() { Thread.Sleep(1); } }", "IStore s", "s.Save()", false, "an interface's implementation")]
     [InlineData("public interface IStore { void Save(); } public class Base { public virtual void Save() { } } public class Disk : Base, IStore { } public sealed class Tape : Disk { public override void Save() { Thread.Sleep(1); } }", "IStore s", "s.Save()", false, "an override of an implementation inherited from a base class")]
+    [InlineData("public interface IStore { void Save(); } public class Base { public void Save() { Thread.Sleep(1); } } public sealed class Disk : Base, IStore { }", "IStore s", "s.Save()", false, "an implementation inherited from a base class that does not implement the interface")]
     [InlineData("public interface IStore { void Save(); } public interface IDisk : IStore { } public sealed class Disk : IDisk { void IStore.Save() { Thread.Sleep(1); } }", "IStore s", "s.Save()", false, "an explicit implementation, through a derived interface")]
     [InlineData("namespace N { public abstract class Base<T> { public abstract void Save(); } } public class Mid : N.Base<int> { public override void Save() { } } public sealed class Leaf : Mid { public override void Save() { Thread.Sleep(1); } }", "N.Base<int> s", "s.Save()", false, "an override two levels down, a qualified generic base")]
     [InlineData("public abstract record Base(int X) { public abstract void Save(); } public sealed record Disk(int X) : Base(X) { public override void Save() { Thread.Sleep(1); } }", "Base s", "s.Save()", false, "a record's primary constructor base")]
@@ -295,6 +296,23 @@ public class DemandTests
         Assert.True(diagnostics.Any(d => d.Id == "LOCK002"), how);
         Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
         Assert.True(walksEveryType == model.CallGraph.AllTypesWalked, how);
+    }
+
+    [Fact]
+    public async Task Implementations_AMethodOfTheSameNameInABaseClassOfNoImplementingType_DoesNotRunThroughTheInterface()
+    {
+        var (_, diagnostics) = await Analyse(DelegateTcon + """
+            public sealed class User
+            {
+                private readonly Tcon _t = new Tcon();
+                public void Run(IStore s) { lock (_t.TcLock) { s.Save(); } }
+            }
+            public interface IStore { void Save(); }
+            public class Base { public virtual void Save() { Thread.Sleep(1); } }
+            public sealed class Other : Base { }
+            public sealed class Disk : IStore { public void Save() { } }
+            """, new SleepInAtomicAnalyzer());
+        Assert.DoesNotContain(diagnostics, d => d.Id is "LOCK002" or "AD0001");
     }
 
     private static Task<(LockModel Model, IReadOnlyList<Diagnostic> Diagnostics)> Analyse(string source)

@@ -185,15 +185,52 @@ internal sealed class CallGraph
             yield return MethodKey.Of(target);
         }
 
-        // On an interface-typed receiver, only types that implement that interface can be behind it.
+        // On an interface-typed receiver, only types that implement that interface can be behind it, and what they
+        // run: their own methods, or a method they inherit from a base class that does not implement it.
         var face = dispatch?.ReceiverType is INamedTypeSymbol { TypeKind: TypeKind.Interface } i ? i.OriginalDefinition : null;
+        var slots = face is null ? null : Slots(face, key);
         foreach (var implementation in all)
         {
-            if (face is null || Implements(implementation.ContainingType, face))
+            if (face is null || Implements(implementation.ContainingType, face) || slots?.Contains(implementation) == true)
             {
                 yield return implementation;
             }
         }
+    }
+
+    /// <summary>The methods the types behind an interface <paramref name="face"/> run for <paramref name="method"/>
+    /// (an interface member): each subtype's implementation, wherever it is declared; null when the subtypes cannot
+    /// be found by name.</summary>
+    private HashSet<IMethodSymbol>? Slots(INamedTypeSymbol face, IMethodSymbol method)
+    {
+        if (method.ContainingType.TypeKind != TypeKind.Interface || _subtypes.Of(face, CancellationToken.None) is not { } subtypes)
+        {
+            return null;
+        }
+
+        var slots = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+        var owner = method.ContainingType.OriginalDefinition;
+        foreach (var type in subtypes)
+        {
+            foreach (var implemented in type.AllInterfaces)
+            {
+                if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, owner))
+                {
+                    continue;
+                }
+
+                foreach (var interfaceMethod in implemented.GetMembers(method.Name).OfType<IMethodSymbol>())
+                {
+                    if (SymbolEqualityComparer.Default.Equals(interfaceMethod.OriginalDefinition, method)
+                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol slot)
+                    {
+                        slots.Add(slot.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return slots;
     }
 
     private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol face)
