@@ -208,29 +208,30 @@ internal sealed class CallGraph
             return null;
         }
 
-        var slots = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
-        var owner = method.ContainingType.OriginalDefinition;
-        foreach (var type in subtypes)
-        {
-            foreach (var implemented in type.AllInterfaces)
-            {
-                if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, owner))
-                {
-                    continue;
-                }
+        return new HashSet<IMethodSymbol>(subtypes.SelectMany(type => InterfaceSlots(type, method)), SymbolEqualityComparer.Default);
+    }
 
-                foreach (var interfaceMethod in implemented.GetMembers(method.Name).OfType<IMethodSymbol>())
+    /// <summary>What <paramref name="type"/> runs for the interface member <paramref name="method"/>, once for each
+    /// construction of the interface it implements (an implementation of its own, inherited, or a default).</summary>
+    private static IEnumerable<IMethodSymbol> InterfaceSlots(INamedTypeSymbol type, IMethodSymbol method)
+    {
+        var owner = method.ContainingType.OriginalDefinition;
+        foreach (var implemented in type.AllInterfaces)
+        {
+            if (!SymbolEqualityComparer.Default.Equals(implemented.OriginalDefinition, owner))
+            {
+                continue;
+            }
+
+            foreach (var interfaceMethod in implemented.GetMembers(method.Name).OfType<IMethodSymbol>())
+            {
+                if (SymbolEqualityComparer.Default.Equals(interfaceMethod.OriginalDefinition, method)
+                    && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol slot)
                 {
-                    if (SymbolEqualityComparer.Default.Equals(interfaceMethod.OriginalDefinition, method)
-                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol slot)
-                    {
-                        slots.Add(slot.OriginalDefinition);
-                    }
+                    yield return slot.OriginalDefinition;
                 }
             }
         }
-
-        return slots;
     }
 
     private static bool Implements(INamedTypeSymbol type, INamedTypeSymbol face)
@@ -365,21 +366,11 @@ internal sealed class CallGraph
                 continue;
             }
 
-            foreach (var face in type.AllInterfaces)
+            foreach (var implementation in InterfaceSlots(type, method))
             {
-                if (!SymbolEqualityComparer.Default.Equals(face.OriginalDefinition, owner))
+                if (SymbolEqualityComparer.Default.Equals(implementation.ContainingAssembly, _compilation.Assembly))
                 {
-                    continue;
-                }
-
-                foreach (var interfaceMethod in face.GetMembers(method.Name).OfType<IMethodSymbol>())
-                {
-                    if (SymbolEqualityComparer.Default.Equals(interfaceMethod.OriginalDefinition, method)
-                        && type.FindImplementationForInterfaceMember(interfaceMethod) is IMethodSymbol implementation
-                        && SymbolEqualityComparer.Default.Equals(implementation.ContainingAssembly, _compilation.Assembly))
-                    {
-                        Add(implementation.OriginalDefinition);
-                    }
+                    Add(implementation);
                 }
             }
         }

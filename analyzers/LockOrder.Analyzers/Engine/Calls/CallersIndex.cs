@@ -80,14 +80,8 @@ internal sealed class CallersIndex
             SemanticModel? semantic = null;
             foreach (var text in names)
             {
-                foreach (int position in index.PositionsOf(text, cancellationToken))
+                foreach (var name in index.NamesOf(text, span, cancellationToken))
                 {
-                    if (span is { } within && !within.Contains(position)
-                        || tree.GetRoot(cancellationToken).FindToken(position).Parent is not SimpleNameSyntax name)
-                    {
-                        continue;
-                    }
-
 #pragma warning disable RS1030 // Only the trees that name the method, only on demand; the driver caches semantic models.
                     semantic ??= _model.Compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030

@@ -86,16 +86,11 @@ internal sealed class DelegateIndex
                 }
             }
 
-            var positions = NameIndex.Of(tree, cancellationToken).PositionsOf(member.Name, cancellationToken);
-            if (positions.Count > 0)
+            foreach (var name in NameIndex.Of(tree, cancellationToken).NamesOf(member.Name, null, cancellationToken))
             {
-                var root = tree.GetRoot(cancellationToken);
-                foreach (int position in positions)
+                if ((stores ? StoreAt(name) : RegistrationAt(name)) is { } place)
                 {
-                    if (root.FindToken(position).Parent is SimpleNameSyntax name && (stores ? StoreAt(name) : RegistrationAt(name)) is { } place)
-                    {
-                        places.Add(place);
-                    }
+                    places.Add(place);
                 }
             }
 
@@ -138,26 +133,15 @@ internal sealed class DelegateIndex
     }
 
     /// <summary>The expression a name stands for as a whole: <c>x.Name</c>, <c>?.Name</c>, in parentheses.</summary>
-    private static ExpressionSyntax Whole(SimpleNameSyntax name)
+    private static SyntaxNode Whole(SimpleNameSyntax name)
     {
-        ExpressionSyntax node = name;
-        while (true)
+        var node = Knowledge.NameUse.Expression(name);
+        while (node.Parent is ParenthesizedExpressionSyntax parenthesized)
         {
-            switch (node.Parent)
-            {
-                case MemberAccessExpressionSyntax access when access.Name == node:
-                    node = access;
-                    break;
-                case MemberBindingExpressionSyntax binding when binding.Name == node:
-                    node = binding;
-                    break;
-                case ParenthesizedExpressionSyntax parenthesized:
-                    node = parenthesized;
-                    break;
-                default:
-                    return node;
-            }
+            node = parenthesized;
         }
+
+        return node;
     }
 
     /// <summary>An assignment (or subscription) to what the name stands for.</summary>

@@ -59,6 +59,26 @@ internal sealed class NameIndex
         return Trees.GetValue(tree, _ => made);
     }
 
+    /// <summary>The simple names spelled <paramref name="name"/> (within <paramref name="span"/>, when given), in
+    /// text order.</summary>
+    public IEnumerable<SimpleNameSyntax> NamesOf(string name, TextSpan? span, CancellationToken cancellationToken)
+    {
+        var positions = PositionsOf(name, cancellationToken);
+        if (positions.Count == 0)
+        {
+            yield break;
+        }
+
+        var root = _tree.GetRoot(cancellationToken);
+        foreach (int position in positions)
+        {
+            if ((span is not { } within || within.Contains(position)) && root.FindToken(position).Parent is SimpleNameSyntax simple)
+            {
+                yield return simple;
+            }
+        }
+    }
+
     /// <summary>The start positions, in text order, of the identifiers spelled <paramref name="name"/> that are
     /// simple names (a call, a member access, a method group, a plain name).</summary>
     public IReadOnlyList<int> PositionsOf(string name, CancellationToken cancellationToken)

@@ -57,17 +57,10 @@ internal sealed class Subtypes
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var index = NameIndex.Of(tree, cancellationToken);
-                var positions = names.Count == 1 ? index.PositionsOf(names[0], cancellationToken) : names.SelectMany(n => index.PositionsOf(n, cancellationToken)).ToList();
-                if (positions.Count == 0)
-                {
-                    continue;
-                }
-
-                var syntaxRoot = tree.GetRoot(cancellationToken);
                 SemanticModel? semantic = null;
-                foreach (int position in positions)
+                foreach (var name in names.SelectMany(n => index.NamesOf(n, null, cancellationToken)))
                 {
-                    if (syntaxRoot.FindToken(position).Parent is not SimpleNameSyntax name || Declaring(name) is not { } declaration)
+                    if (Declaring(name) is not { } declaration)
                     {
                         continue;
                     }

@@ -247,13 +247,9 @@ internal sealed class Constructions
         foreach (var reference in InCompilation(type))
         {
             var declaration = reference.GetSyntax(cancellationToken);
-            var root = declaration.SyntaxTree.GetRoot(cancellationToken);
-            foreach (int position in Calls.NameIndex.Of(declaration.SyntaxTree, cancellationToken).PositionsOf(name, cancellationToken))
+            foreach (var simple in Calls.NameIndex.Of(declaration.SyntaxTree, cancellationToken).NamesOf(name, declaration.Span, cancellationToken))
             {
-                if (declaration.Span.Contains(position) && root.FindToken(position).Parent is SimpleNameSyntax simple)
-                {
-                    writes.Add(simple);
-                }
+                writes.Add(simple);
             }
         }
 
