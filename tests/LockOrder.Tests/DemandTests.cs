@@ -73,6 +73,28 @@ public class DemandTests
     }
 
     [Fact]
+    public void Table_IsReadOncePerText_NotOncePerCompilation()
+    {
+        // A keystroke makes a new compilation; the table file's text is the same object until the file changes.
+        var options = RawAnalysis.Options(Table);
+        var before = RawAnalysis.Compile(FilterSource, "Table_Once");
+        var tree = before.SyntaxTrees.Single();
+        var after = before.ReplaceSyntaxTree(tree, tree.WithChangedText(tree.GetText().WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(0, 0), "// edit\n"))));
+        var first = LockModel.For(before, options, CancellationToken.None);
+        var second = LockModel.For(after, options, CancellationToken.None);
+        Assert.NotSame(first, second);
+        Assert.Same(first.Table, second.Table);
+
+        // An edited table is read again, and what it says now is what the model knows.
+        var edited = RawAnalysis.Options(Table.Replace("\"Tcon.TcCount\"", "\"Tcon.Other\""));
+        var third = LockModel.For(RawAnalysis.Compile(FilterSource, "Table_Edited"), edited, CancellationToken.None);
+        Assert.NotSame(first.Table, third.Table);
+        Assert.True(first.Table.ProtectedBy.ContainsKey("Tcon.TcCount"));
+        Assert.False(third.Table.ProtectedBy.ContainsKey("Tcon.TcCount"));
+        Assert.True(third.Table.ProtectedBy.ContainsKey("Tcon.Other"));
+    }
+
+    [Fact]
     public Task MethodGroupInABodyWithNothingElse_StillReportsTheSleepUnderTheRunnersSpinlock()
         => Verify<SleepInAtomicAnalyzer>.WithTable("""
             using System;

@@ -44,7 +44,7 @@ internal sealed class LockModel
         Options = options;
         OptionProblems = optionProblems;
         MaxCallDepth = options.MaxCallDepth;
-        Table = tableText is null ? LockTable.Empty : LockTableLoader.Load(tableText.ToString());
+        Table = tableText is null ? LockTable.Empty : LockTableLoader.For(tableText);
         Knowledge = new LockKnowledge(compilation, Table, options);
         _locks = new LockOperations(Knowledge);
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));

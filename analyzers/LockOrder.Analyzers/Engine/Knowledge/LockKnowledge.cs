@@ -59,8 +59,6 @@ internal sealed class LockKnowledge
     // The table's 'symbol' and 'protects' entries by their qualified names (the one naming scheme of SymbolNames),
     // matched against a symbol's name when the engine first meets the symbol: a table that names thousands of
     // members costs nothing until the code touches them, and nothing is resolved eagerly per compilation.
-    private readonly Dictionary<string, LockDecl> _protectedByName = new(System.StringComparer.Ordinal);
-    private readonly Dictionary<string, LockDecl> _rowByName = new(System.StringComparer.Ordinal);
     private readonly ConcurrentDictionary<ISymbol, LockDecl?> _protectedBy = new(SymbolEqualityComparer.Default);
     private readonly HashSet<(IMethodSymbol, LockDecl)> _inits = new();
     private readonly ConcurrentDictionary<LockIdentity, LockClass> _classes = new();
@@ -104,22 +102,12 @@ internal sealed class LockKnowledge
         _frees = new HashSet<IMethodSymbol>(table.Frees.SelectMany(i => Methods(compilation, i.Value)), SymbolEqualityComparer.Default);
         foreach (var decl in table.Locks)
         {
-            foreach (var member in decl.Protects)
-            {
-                _protectedByName.TryAdd(member.Value, decl);
-            }
-
             foreach (var init in decl.Init)
             {
                 foreach (var method in Methods(compilation, init.Value))
                 {
                     _inits.Add((method, decl));
                 }
-            }
-
-            foreach (var bound in decl.Symbols)
-            {
-                _rowByName.TryAdd(bound.Value, decl);
             }
         }
     }
@@ -148,7 +136,7 @@ internal sealed class LockKnowledge
         });
 
     /// <summary>Members the table says a lock protects exist in this compilation.</summary>
-    public bool HasProtectedMembers => _protectedByName.Count > 0;
+    public bool HasProtectedMembers => Table.ProtectedBy.Count > 0;
 
     /// <summary>The lock API a method belongs to and the member it is, with the lock's place; null for other methods.</summary>
     public (LockApi Api, LockApiMember Member)? LockMember(IMethodSymbol method, ITypeSymbol? receiverType)
@@ -219,9 +207,9 @@ internal sealed class LockKnowledge
     /// <summary>The row whose lock protects a field or property, per the table's <c>protects</c>.</summary>
     [MethodImpl(Jit.Optimized)]
     public LockDecl? ProtectorOf(ISymbol member)
-        => _protectedByName.Count == 0 || member is not (IFieldSymbol or IPropertySymbol or IEventSymbol) ? null
+        => Table.ProtectedBy.Count == 0 || member is not (IFieldSymbol or IPropertySymbol or IEventSymbol) ? null
             : _protectedBy.TryGetValue(member.OriginalDefinition, out var known) ? known
-            : _protectedBy.GetOrAdd(member.OriginalDefinition, m => _protectedByName.TryGetValue(SymbolNames.Qualified(m), out var decl) ? decl : null);
+            : _protectedBy.GetOrAdd(member.OriginalDefinition, m => Table.ProtectedBy.TryGetValue(SymbolNames.Qualified(m), out var decl) ? decl : null);
 
     /// <summary>One of a row's <c>init</c> functions: it runs before the object is shared.</summary>
     public bool IsInit(IMethodSymbol method, LockDecl row) => _inits.Count > 0 && _inits.Contains((method.OriginalDefinition, row));
@@ -240,7 +228,7 @@ internal sealed class LockKnowledge
                 LockIdentity.Expression e => ("E:" + SymbolNames.Qualified(e.Owner) + ":" + e.Text, null),
                 _ => (id.ToString(), null),
             };
-            var decl = symbol is not null && _rowByName.TryGetValue(SymbolNames.Qualified(symbol.OriginalDefinition), out var row) ? row : null;
+            var decl = symbol is not null && Table.BySymbol.TryGetValue(SymbolNames.Qualified(symbol.OriginalDefinition), out var row) ? row : null;
             bool reentrant = api.Reentrant;
             if (api.RecursionPolicyParameter is { } policy && id is LockIdentity.Member member
                 && Constructions.Of(member.Symbol, System.Threading.CancellationToken.None) is { } creations)
