@@ -44,6 +44,15 @@ public class SubtypesTests
             public class Outer { public class Inner : Base { public override void Save() { } } public class Generic<T> { public virtual T Make() => default!; } }
             public class Closed : Outer.Generic<int> { public override int Make() => 1; }
             public class ViaGlobal : global::Shapes.Base { public override void Save() { } }
+            public class Node { public override string ToString() => "node"; }
+            public class MidNode : Node { }
+            public class LeafNode : MidNode, IComparable<LeafNode> { public override int GetHashCode() => 1; public override bool Equals(object? o) => false; public int CompareTo(LeafNode? other) => 0; }
+            public class Resource : IDisposable { public void Dispose() { } }
+            public class Handle { public void Dispose() { } }
+            public sealed class OwnedHandle : Handle, IResource { }
+            public interface IResource : IDisposable { }
+            public abstract class Sink : System.IO.Stream { public override void Flush() { } }
+            public class NullSink : Sink { public override bool CanRead => false; public override bool CanSeek => false; public override bool CanWrite => true; public override long Length => 0; public override long Position { get; set; } public override int Read(byte[] b, int o, int c) => 0; public override long Seek(long o, System.IO.SeekOrigin r) => 0; public override void SetLength(long v) { } public override void Write(byte[] b, int o, int c) { } }
         }
         namespace Aliased
         {
@@ -85,6 +94,105 @@ public class SubtypesTests
 
         // The compilations do hold hierarchies: not an agreement of empty answers.
         Assert.True(withImplementations > (which == "hierarchies" ? 24 : 4), $"{withImplementations} of {methods.Count} methods have implementations");
+    }
+
+    /// <summary>For a method of another assembly (<c>object.ToString</c>, <c>Stream.Flush</c>,
+    /// <c>IDisposable.Dispose</c>), what a call on a receiver of each type of the compilation is answered with, from
+    /// that type's subtypes and base classes, is the walk's answer narrowed to those types.</summary>
+    [Theory]
+    [MemberData(nameof(Compilations))]
+    public void ByReceiver_AgreesWithTheWalkNarrowedToTheTypesBehindTheReceiver(string which)
+    {
+        var compilation = Compile(which);
+        var model = LockModel.For(compilation, RawAnalysis.Options(null), CancellationToken.None);
+        var types = Types(compilation.Assembly.GlobalNamespace).Where(t => t.TypeKind is TypeKind.Class or TypeKind.Struct or TypeKind.Interface).ToList();
+        var foreign = types.SelectMany(t => t.GetMembers().OfType<IMethodSymbol>())
+            .SelectMany(m => Overridden(m))
+            .Concat(types.SelectMany(t => t.AllInterfaces).SelectMany(i => i.OriginalDefinition.GetMembers().OfType<IMethodSymbol>()))
+            .Where(m => !SymbolEqualityComparer.Default.Equals(m.ContainingAssembly, compilation.Assembly))
+            .Distinct(SymbolEqualityComparer.Default).Cast<IMethodSymbol>().ToList();
+        int nonEmpty = 0;
+        foreach (var method in foreign)
+        {
+            var walk = model.CallGraph.DirectFromEveryType(method) ?? new List<IMethodSymbol>();
+            foreach (var receiver in types)
+            {
+                var behind = Behind(receiver, types);
+                var runs = new HashSet<IMethodSymbol>(behind.SelectMany(t => Runs(t, method)), SymbolEqualityComparer.Default);
+                var expected = walk.Where(m => behind.Contains(m.ContainingType.OriginalDefinition) || runs.Contains(m)).Select(Display).OrderBy(x => x, System.StringComparer.Ordinal).ToList();
+                var actual = (model.CallGraph.DirectFor(method, receiver) ?? new List<IMethodSymbol>()).Select(Display).OrderBy(x => x, System.StringComparer.Ordinal).ToList();
+                Assert.True(expected.SequenceEqual(actual), $"{Display(method)} on {receiver.ToDisplayString()}: walk narrowed [{string.Join(", ", expected)}], by receiver [{string.Join(", ", actual)}]");
+                nonEmpty += expected.Count > 0 ? 1 : 0;
+            }
+        }
+
+        Assert.True(nonEmpty > (which == "hierarchies" ? 30 : 2), $"{nonEmpty} non-empty answers for {foreign.Count} methods");
+    }
+
+    /// <summary>What <paramref name="type"/> runs for an interface member, wherever it is declared (a base class
+    /// that does not implement the interface, say).</summary>
+    private static IEnumerable<IMethodSymbol> Runs(INamedTypeSymbol type, IMethodSymbol method)
+        => type.AllInterfaces.Where(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, method.ContainingType.OriginalDefinition))
+            .SelectMany(i => i.GetMembers(method.Name).OfType<IMethodSymbol>())
+            .Where(m => SymbolEqualityComparer.Default.Equals(m.OriginalDefinition, method))
+            .Select(m => type.FindImplementationForInterfaceMember(m)).OfType<IMethodSymbol>().Select(m => m.OriginalDefinition);
+
+    private static IEnumerable<IMethodSymbol> Overridden(IMethodSymbol method)
+    {
+        for (var overridden = method.OverriddenMethod; overridden is not null; overridden = overridden.OverriddenMethod)
+        {
+            yield return overridden.OriginalDefinition;
+        }
+    }
+
+    /// <summary>The types an instance behind a receiver of <paramref name="receiver"/> can be, with the base classes
+    /// whose methods it inherits, computed from the symbols alone.</summary>
+    private static HashSet<INamedTypeSymbol> Behind(INamedTypeSymbol receiver, List<INamedTypeSymbol> types)
+    {
+        var behind = new HashSet<INamedTypeSymbol>(types.Where(t => Derives(t, receiver)), SymbolEqualityComparer.Default);
+        for (var b = receiver.BaseType; b is not null && types.Contains(b.OriginalDefinition, SymbolEqualityComparer.Default); b = b.BaseType)
+        {
+            behind.Add(b.OriginalDefinition);
+        }
+
+        return behind;
+    }
+
+    private static bool Derives(INamedTypeSymbol type, INamedTypeSymbol ancestor)
+    {
+        if (SymbolEqualityComparer.Default.Equals(type, ancestor) || type.AllInterfaces.Any(i => SymbolEqualityComparer.Default.Equals(i.OriginalDefinition, ancestor)))
+        {
+            return true;
+        }
+
+        for (var b = type.BaseType; b is not null; b = b.BaseType)
+        {
+            if (SymbolEqualityComparer.Default.Equals(b.OriginalDefinition, ancestor))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static IEnumerable<INamedTypeSymbol> Types(INamespaceOrTypeSymbol container)
+    {
+        foreach (var member in container.GetMembers())
+        {
+            if (member is INamedTypeSymbol type)
+            {
+                yield return type;
+            }
+
+            if (member is INamespaceOrTypeSymbol nested)
+            {
+                foreach (var inner in Types(nested))
+                {
+                    yield return inner;
+                }
+            }
+        }
     }
 
     private static string Display(IMethodSymbol method) => method.ToDisplayString();

@@ -159,7 +159,7 @@ internal sealed class CallGraph
             yield break;
         }
 
-        var all = AllImplementations(key);
+        var all = AllImplementations(key, dispatch?.ReceiverType);
         if (dispatch?.ReceiverType is INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct } receiver)
         {
             // What the receiver's own type runs (declared there or inherited), then overrides below it.
@@ -239,16 +239,22 @@ internal sealed class CallGraph
            || type.AllInterfaces.Any(t => SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, face));
 
     /// <summary>Every implementation and override of a method in the compilation, transitively: an interface
-    /// member's implementation in a base class, and that method's overrides in derived classes.</summary>
-    private List<IMethodSymbol> AllImplementations(IMethodSymbol method)
+    /// member's implementation in a base class, and that method's overrides in derived classes. For a method of
+    /// another assembly called on a receiver of the compilation's own type, only the types an instance behind that
+    /// receiver can have (see <see cref="DirectFor"/>); else all of them.</summary>
+    private List<IMethodSymbol> AllImplementations(IMethodSymbol method, ITypeSymbol? receiver = null)
     {
         var result = new List<IMethodSymbol>();
         var seen = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
         var work = new Stack<IMethodSymbol>();
         work.Push(method);
+        bool first = true;
         while (work.Count > 0)
         {
-            if (Direct(work.Pop()) is not { } direct)
+            var next = work.Pop();
+            var direct = first ? DirectFor(next, receiver) : Direct(next);
+            first = false;
+            if (direct is null)
             {
                 continue;
             }
@@ -338,6 +344,44 @@ internal sealed class CallGraph
             return _implementations.Value.TryGetValue(method, out var mapped) ? mapped : null;
         }
 
+        var direct = DirectAmong(method, subtypes);
+        return _direct.GetOrAdd(method, direct.Count > 0 ? direct : null);
+    }
+
+    /// <summary>
+    /// The overrides and implementations of <paramref name="method"/> that a call on a <paramref name="receiver"/>
+    /// may run, found without the map of every type when the method's own type cannot give its subtypes by name (a
+    /// type of another assembly: <c>object.ToString</c>, <c>Stream.Write</c>, <c>IDisposable.Dispose</c>) but the
+    /// receiver's type can: an instance behind a receiver of a class or struct type T is of T or of a type derived
+    /// from T, and runs what T and its base classes of the compilation declare or what those derived types do; behind
+    /// a receiver of an interface type, of a type derived from the interface. So only those types' members are looked
+    /// at. Otherwise (a type parameter, a receiver of another assembly's type) the answer is <see cref="Direct"/>'s.
+    /// The caller keeps only what those types can run, so the answer is the map's, narrowed to them.
+    /// </summary>
+    internal List<IMethodSymbol>? DirectFor(IMethodSymbol method, ITypeSymbol? receiver)
+    {
+        if (receiver is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct or TypeKind.Interface } type
+            || _direct.ContainsKey(method)
+            || _subtypes.Of(method.ContainingType, CancellationToken.None) is not null
+            || _subtypes.Of(type, CancellationToken.None) is not { } subtypes)
+        {
+            return Direct(method);
+        }
+
+        var types = new List<INamedTypeSymbol>(subtypes);
+        for (var b = type.OriginalDefinition.BaseType; b is not null && SymbolEqualityComparer.Default.Equals(b.ContainingAssembly, _compilation.Assembly); b = b.BaseType)
+        {
+            types.Add(b.OriginalDefinition);
+        }
+
+        var direct = DirectAmong(method, types);
+        return direct.Count > 0 ? direct : null;
+    }
+
+    /// <summary>What the types <paramref name="types"/> (of the compilation) declare that overrides
+    /// <paramref name="method"/> (at any depth) or, for an interface member, what they run for it.</summary>
+    private List<IMethodSymbol> DirectAmong(IMethodSymbol method, IEnumerable<INamedTypeSymbol> types)
+    {
         var direct = new List<IMethodSymbol>();
         void Add(IMethodSymbol implementation)
         {
@@ -348,7 +392,7 @@ internal sealed class CallGraph
         }
 
         var owner = method.ContainingType.OriginalDefinition;
-        foreach (var type in subtypes)
+        foreach (var type in types)
         {
             if (owner.TypeKind != TypeKind.Interface)
             {
@@ -375,7 +419,7 @@ internal sealed class CallGraph
             }
         }
 
-        return _direct.GetOrAdd(method, direct.Count > 0 ? direct : null);
+        return direct;
     }
 
     /// <summary>What the map of every type says of <paramref name="method"/> (a test hook: the answer
