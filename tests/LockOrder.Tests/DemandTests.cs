@@ -326,6 +326,28 @@ public class DemandTests
         Assert.True(walksEveryType == model.CallGraph.AllTypesWalked, how);
     }
 
+    /// <summary>An enum of the compilation (or a delegate type) has no subtypes: <c>level.ToString()</c> under a lock
+    /// runs the framework's method and completes no type (found on NLog: every keystroke in a file with such a call
+    /// walked every type).</summary>
+    [Theory]
+    [InlineData("public enum Level { Low, High }", "Level s", "s.ToString()")]
+    [InlineData("public enum Level { Low, High }", "Level s", "s.GetHashCode()")]
+    [InlineData("public delegate void Handler();", "Handler s", "s.ToString()")]
+    public async Task Implementations_AFrameworkMethodOnAnEnumOrADelegateOfTheCompilation_WalksNoType(string declarations, string parameter, string call)
+    {
+        var (model, diagnostics) = await Analyse(DelegateTcon + $$"""
+            public sealed class User
+            {
+                private readonly Tcon _t = new Tcon();
+                public void Run({{parameter}}) { lock (_t.TcLock) { {{call}}; } }
+            }
+            public sealed class Elsewhere { public override string ToString() { Thread.Sleep(1); return ""; } }
+            {{declarations}}
+            """, new SleepInAtomicAnalyzer());
+        Assert.DoesNotContain(diagnostics, d => d.Id is "LOCK002" or "AD0001");
+        Assert.False(model.CallGraph.AllTypesWalked);
+    }
+
     [Fact]
     public async Task Implementations_AMethodOfTheSameNameInABaseClassOfNoImplementingType_DoesNotRunThroughTheInterface()
     {

@@ -354,13 +354,14 @@ internal sealed class CallGraph
     /// type of another assembly: <c>object.ToString</c>, <c>Stream.Write</c>, <c>IDisposable.Dispose</c>) but the
     /// receiver's type can: an instance behind a receiver of a class or struct type T is of T or of a type derived
     /// from T, and runs what T and its base classes of the compilation declare or what those derived types do; behind
-    /// a receiver of an interface type, of a type derived from the interface. So only those types' members are looked
+    /// a receiver of an interface type, of a type derived from the interface; behind an enum or a delegate, of that
+    /// type alone (<c>level.ToString()</c> on an enum of the compilation). So only those types' members are looked
     /// at. Otherwise (a type parameter, a receiver of another assembly's type) the answer is <see cref="Direct"/>'s.
     /// The caller keeps only what those types can run, so the answer is the map's, narrowed to them.
     /// </summary>
     internal List<IMethodSymbol>? DirectFor(IMethodSymbol method, ITypeSymbol? receiver)
     {
-        if (receiver is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct or TypeKind.Interface } type
+        if (receiver is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct or TypeKind.Interface or TypeKind.Enum or TypeKind.Delegate } type
             || _direct.ContainsKey(method)
             || _subtypes.Of(method.ContainingType, CancellationToken.None) is not null
             || _subtypes.Of(type, CancellationToken.None) is not { } subtypes)
