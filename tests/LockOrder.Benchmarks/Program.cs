@@ -83,6 +83,9 @@ public static class Program
             case "ide":
                 await Ide(Arg(1, 100_000), Arg(2, 5));
                 return 0;
+            case "realkey":
+                await RealKey(args[1], args[2], args[3], Arg(4, 6));
+                return 0;
             case "all":
                 foreach (var lines in new[] { 10_000, 100_000, 1_000_000 })
                 {
@@ -98,7 +101,7 @@ public static class Program
                 await Ide(1_000_000, 3);
                 return 0;
             default:
-                Console.Error.WriteLine("commands: all | build [lines] [runs] | profile [lines] | ide [lines] [runs] | probe [lines] | engine [lines] [rounds] | driver [lines] [rounds] | generate [lines] [dir] | compare [base] [latest] | bench ...");
+                Console.Error.WriteLine("commands: all | build [lines] [runs] | profile [lines] | ide [lines] [runs] | realkey [csc.rsp] [dir] [file] [runs] | probe [lines] | engine [lines] [rounds] | driver [lines] [rounds] | generate [lines] [dir] | compare [base] [latest] | bench ...");
                 return 2;
         }
     }
@@ -674,6 +677,88 @@ public static class Program
     }
 
     // ---- one edited document, as the IDE analyses it ---------------------------------------------------------
+
+    /// <summary>
+    /// One keystroke in a real project: the compiler's command line of a real build (a response file, with the
+    /// directory its relative paths are against) gives the compilation; <paramref name="file"/> (a path ending) is
+    /// the document edited. Per keystroke, as <see cref="Ide"/> measures the generated library: the compiler's
+    /// semantic diagnostics of the document, an analyzer that does nothing, and LockOrder's live rules (total and own
+    /// callbacks), with how many bodies the engine analysed, whether the map of every type's overrides or the pass for
+    /// delegates resolved by type was made, and, on a twin compilation, what that pass alone costs. No lockorder.json
+    /// and no .editorconfig: the rules a project without a table runs. Not in <c>all</c>: it needs a real project.
+    /// </summary>
+    private static async Task RealKey(string responseFile, string directory, string file, int runs)
+    {
+        var parsed = CSharpCommandLineParser.Default.Parse(new[] { "@" + Path.GetFullPath(responseFile) }, directory, sdkDirectory: null);
+        var trees = parsed.SourceFiles.Select(f => CSharpSyntaxTree.ParseText(Microsoft.CodeAnalysis.Text.SourceText.From(File.ReadAllText(f.Path)), parsed.ParseOptions, f.Path)).ToList();
+        var references = parsed.MetadataReferences.Select(r => (MetadataReference)MetadataReference.CreateFromFile(Path.IsPathRooted(r.Reference) ? r.Reference : Path.Combine(directory, r.Reference)));
+        Compilation compilation = CSharpCompilation.Create(parsed.CompilationName ?? "Real", trees, references, parsed.CompilationOptions);
+        var analyzers = Analyzers().Where(a => !a.SupportedDiagnostics.Any(d => d.CustomTags.Contains(WellKnownDiagnosticTags.CompilationEnd))).ToImmutableArray();
+        var options = new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty);
+        var tree = compilation.SyntaxTrees.Single(t => t.FilePath.Replace('\\', '/').EndsWith("/" + file, StringComparison.Ordinal));
+        var created = new System.Collections.Concurrent.ConcurrentBag<LockOrder.Engine.LockModel>();
+        LockOrder.Engine.LockModel.Created += created.Add;
+        var compilerTimes = new List<double>();
+        var nothingTimes = new List<double>();
+        var totals = new List<double>();
+        var own = new List<double>();
+        var byTypeTimes = new List<double>();
+        const int warmup = 5;
+        for (int run = -warmup; run < runs; run++)
+        {
+            var text = tree.GetText();
+            var edited = tree.WithChangedText(text.WithChanges(new Microsoft.CodeAnalysis.Text.TextChange(new Microsoft.CodeAnalysis.Text.TextSpan(text.Length, 0), $"// edit {run + warmup}\n")));
+            var next = compilation.ReplaceSyntaxTree(tree, edited);
+            _ = next.GetDeclarationDiagnostics();
+            var semanticModel = next.GetSemanticModel(edited);
+            var watch = Stopwatch.StartNew();
+            _ = semanticModel.GetDiagnostics();
+            var compiler = watch.Elapsed.TotalMilliseconds;
+
+            var twin = compilation.ReplaceSyntaxTree(tree, edited);
+            _ = twin.GetDeclarationDiagnostics();
+            watch.Restart();
+            _ = await twin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer()), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
+                .GetAnalyzerSemanticDiagnosticsAsync(twin.GetSemanticModel(edited), null, CancellationToken.None);
+            var nothing = watch.Elapsed.TotalMilliseconds;
+
+            // The pass for delegates resolved by type, alone, on a twin compilation of its own.
+            var passTwin = compilation.ReplaceSyntaxTree(tree, edited);
+            _ = passTwin.GetDeclarationDiagnostics();
+            var passModel = LockOrder.Engine.LockModel.Uncached(passTwin, options, CancellationToken.None);
+            watch.Restart();
+            _ = passModel.CallGraph.Delegates.OfType(passTwin.GetTypeByMetadataName("System.Action")!);
+            var pass = watch.Elapsed.TotalMilliseconds;
+
+            created.Clear();
+            watch.Restart();
+            var withAnalyzers = next.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
+            _ = await withAnalyzers.GetAnalyzerSemanticDiagnosticsAsync(semanticModel, null, CancellationToken.None);
+            var total = watch.Elapsed.TotalMilliseconds;
+            double callbacks = 0;
+            foreach (var analyzer in analyzers)
+            {
+                callbacks += (await withAnalyzers.GetAnalyzerTelemetryInfoAsync(analyzer, CancellationToken.None)).ExecutionTime.TotalMilliseconds;
+            }
+
+            Console.WriteLine(FormattableString.Invariant(
+                $"  keystroke {run + warmup}: compiler {compiler:F1} ms, nothing {nothing:F1} ms, LockOrder {total:F1} ms (own {callbacks:F1} ms); bodies analysed {created.Sum(m => m.BodiesAnalyzed)}; every type walked: {created.Any(m => m.CallGraph.AllTypesWalked)}; delegates by type: {created.Any(m => m.CallGraph.Delegates.ByTypeBuilt)} (the pass alone {pass:F1} ms)"));
+            if (run >= 0)
+            {
+                compilerTimes.Add(compiler);
+                nothingTimes.Add(nothing);
+                totals.Add(total);
+                own.Add(callbacks);
+                byTypeTimes.Add(pass);
+            }
+
+            compilation = next;
+            tree = edited;
+        }
+
+        Console.WriteLine(FormattableString.Invariant(
+            $"realkey {file} ({trees.Count} files): compiler {Median(compilerTimes):F1} ms, nothing {Median(nothingTimes):F1} ms, LockOrder {Median(totals):F1} ms (own callbacks {Median(own):F1} ms); the pass for delegates by type alone {Median(byTypeTimes):F1} ms"));
+    }
 
     private static async Task Ide(int lines, int runs)
     {
