@@ -290,6 +290,49 @@ public class DemandTests
     }
 
 
+    /// <summary>What a delegate type may stand for is read a tree at a time, only as far as the question needs: a type
+    /// more than <see cref="LockOrder.Engine.Calls.DelegateIndex.MaxByType"/> methods are converted to is settled
+    /// (nothing) in the tree where the one more is found; a type few are converted to reads every tree. The answers
+    /// are the pass over every tree's, for every delegate type of the compilation, in the same order.</summary>
+    [Fact]
+    public void DelegatesByType_ReadTreesOnlyAsFarAsTheQuestionNeeds_AndAgreeWithTheWholePass()
+    {
+        var many = "using System; public static class Many { static void Run(Action a) { a(); } "
+            + string.Concat(Enumerable.Range(0, 9).Select(i => $"static void M{i}() {{ }} ")) + "public static void Go() { "
+            + string.Concat(Enumerable.Range(0, 9).Select(i => $"Run(M{i}); ")) + "} }";
+        var sources = new[]
+        {
+            many,
+            "using System; using System.Linq; public static class Two { public static void Go() { Action a = () => { }; a(); Func<int> f = () => 1; f(); _ = new[] { \"a\" }.Where(s => s.Length > 0).Count(); _ = new System.Collections.Generic.List<int>().Find(x => x > 0); } }",
+            "using System; public delegate void Rare(int x); public static class Three { public static void Take(Rare r) { r(1); } public static void Go() { Take(x => { }); Take(Four.Handle); } }",
+            "using System; public static class Four { public static void Handle(int x) { } public static void Go() { Action<int> a = Handle; a(1); Three.Take(y => { }); } }",
+        };
+        var first = RawAnalysis.Compile(sources[0], "ByType_Trees", path: "T0.cs");
+        var compilation = first.AddSyntaxTrees(sources.Skip(1).Select((text, i) => Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(text, path: $"T{i + 1}.cs")));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        var action = compilation.GetTypeByMetadataName("System.Action")!;
+        var rare = compilation.GetTypeByMetadataName("Rare")!;
+
+        var delegates = LockModel.For(compilation, RawAnalysis.Options(null), CancellationToken.None).CallGraph.Delegates;
+        Assert.Empty(delegates.OfType(action));
+        Assert.Equal(1, delegates.TreesReadByType);
+        Assert.Equal(new[] { "lambda expression", "Four.Handle(int)", "lambda expression" }, delegates.OfType(rare).Select(t => t.Method.MethodKind == MethodKind.AnonymousFunction ? "lambda expression" : t.Method.ToDisplayString()));
+        Assert.Equal(4, delegates.TreesReadByType);
+
+        // Every delegate type of the whole pass, asked of a fresh index, one at a time, in both orders.
+        var whole = LockModel.For(compilation, RawAnalysis.Options(null), CancellationToken.None).CallGraph.Delegates.ByTypeWhole();
+        Assert.True(whole.Count >= 5, $"{whole.Count} delegate types");
+        foreach (var reversed in new[] { false, true })
+        {
+            var fresh = new LockOrder.Engine.Calls.DelegateIndex(compilation);
+            foreach (var (type, list) in reversed ? whole.Reverse() : whole)
+            {
+                var expected = list.Count <= LockOrder.Engine.Calls.DelegateIndex.MaxByType ? list.Select(t => (t.Method, t.Where)).ToList() : new();
+                Assert.Equal(expected, fresh.OfType(type).Select(t => (t.Method, t.Where)).ToList());
+            }
+        }
+    }
+
     /// <summary>Who implements or overrides a method of the compilation's own types is found from the types whose
     /// base lists name its type (and theirs, to a fixed point, through <c>using</c> aliases too), without completing
     /// every type of the project; a method of another assembly still walks every type. Each implementation here
