@@ -362,7 +362,6 @@ internal sealed class CallGraph
     internal List<IMethodSymbol>? DirectFor(IMethodSymbol method, ITypeSymbol? receiver)
     {
         if (receiver is not INamedTypeSymbol { TypeKind: TypeKind.Class or TypeKind.Struct or TypeKind.Interface or TypeKind.Enum or TypeKind.Delegate } type
-            || _direct.ContainsKey(method)
             || _subtypes.Of(method.ContainingType, CancellationToken.None) is not null
             || _subtypes.Of(type, CancellationToken.None) is not { } subtypes)
         {

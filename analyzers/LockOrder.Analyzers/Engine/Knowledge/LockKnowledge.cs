@@ -56,9 +56,10 @@ internal sealed class LockKnowledge
     private readonly HashSet<IMethodSymbol> _invokers;
     private readonly HashSet<IMethodSymbol> _tableInvokers;
     private readonly HashSet<IMethodSymbol> _frees;
-    // The table's 'symbol' and 'protects' entries by their qualified names (the one naming scheme of SymbolNames),
-    // matched against a symbol's name when the engine first meets the symbol: a table that names thousands of
-    // members costs nothing until the code touches them, and nothing is resolved eagerly per compilation.
+    // The table's 'symbol' and 'protects' entries are kept by their qualified names in the table itself
+    // (LockTable.BySymbol and ProtectedBy, the one naming scheme of SymbolNames, read once per table text) and matched
+    // against a symbol's name when the engine first meets the symbol: a table that names thousands of members costs
+    // nothing until the code touches them, and nothing is resolved eagerly per compilation.
     private readonly ConcurrentDictionary<ISymbol, LockDecl?> _protectedBy = new(SymbolEqualityComparer.Default);
     private readonly HashSet<(IMethodSymbol, LockDecl)> _inits = new();
     private readonly ConcurrentDictionary<LockIdentity, LockClass> _classes = new();
