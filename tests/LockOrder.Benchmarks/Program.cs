@@ -685,7 +685,9 @@ public static class Program
     /// semantic diagnostics of the document, an analyzer that does nothing, and LockOrder's live rules (total and own
     /// callbacks), with how many bodies the engine analysed, whether the map of every type's overrides or the pass for
     /// delegates resolved by type was made, and, on a twin compilation, what that pass alone costs. No lockorder.json
-    /// and no .editorconfig: the rules a project without a table runs. Not in <c>all</c>: it needs a real project.
+    /// and no .editorconfig: the rules a project without a table runs. Source generators are not run, so a project that
+    /// needs them does not compile this way (NLog, measured in docs/performance.md, needs none). Not in <c>all</c>: it
+    /// needs a real project.
     /// </summary>
     private static async Task RealKey(string responseFile, string directory, string file, int runs)
     {
