@@ -69,7 +69,7 @@ internal sealed class Subtypes
                     semantic ??= _compilation.GetSemanticModel(tree);
 #pragma warning restore RS1030
                     if (semantic.GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol derived
-                        && Extends(derived, named) && seen.Add(derived.OriginalDefinition))
+                        && Knowledge.Constructions.IsOrDerivesFrom(derived, named) && seen.Add(derived.OriginalDefinition))
                     {
                         found.Add(derived.OriginalDefinition);
                     }
@@ -93,29 +93,6 @@ internal sealed class Subtypes
 
         return node.Parent is BaseTypeSyntax { Parent: BaseListSyntax { Parent: BaseTypeDeclarationSyntax declaration } } baseType && baseType.Type == node
             ? declaration : null;
-    }
-
-    /// <summary>Whether <paramref name="type"/> names <paramref name="ancestor"/> as its base or one of its
-    /// interfaces, or derives from it further up.</summary>
-    private static bool Extends(INamedTypeSymbol type, INamedTypeSymbol ancestor)
-    {
-        for (var t = type.BaseType; t is not null; t = t.BaseType)
-        {
-            if (SymbolEqualityComparer.Default.Equals(t.OriginalDefinition, ancestor))
-            {
-                return true;
-            }
-        }
-
-        foreach (var face in type.AllInterfaces)
-        {
-            if (SymbolEqualityComparer.Default.Equals(face.OriginalDefinition, ancestor))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>The name, and the names of the aliases that may stand for a type of that name.</summary>

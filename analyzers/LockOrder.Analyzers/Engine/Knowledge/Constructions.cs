@@ -155,7 +155,8 @@ internal sealed class Constructions
     private static bool MentionsThis(ExpressionSyntax value)
         => value.DescendantTokens().Any(t => t.IsKind(SyntaxKind.ThisKeyword));
 
-    private static bool IsOrDerivesFrom(INamedTypeSymbol type, ITypeSymbol target)
+    /// <summary>Whether <paramref name="type"/> is <paramref name="target"/>, derives from it, or implements it.</summary>
+    internal static bool IsOrDerivesFrom(INamedTypeSymbol type, ITypeSymbol target)
     {
         for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
         {
