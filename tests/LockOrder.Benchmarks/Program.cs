@@ -683,8 +683,10 @@ public static class Program
     /// directory its relative paths are against) gives the compilation; <paramref name="file"/> (a path ending) is
     /// the document edited. Per keystroke, as <see cref="Ide"/> measures the generated library: the compiler's
     /// semantic diagnostics of the document, an analyzer that does nothing, and LockOrder's live rules (total and own
-    /// callbacks), with how many bodies the engine analysed, whether the map of every type's overrides or the pass for
-    /// delegates resolved by type was made, and, on a twin compilation, what that pass alone costs. No lockorder.json
+    /// callbacks), an analyzer that binds every body of the document and LockOrder beside it (the IDE's and a build's
+    /// arrangement, where other analyzers bind the document anyway), with how many bodies the engine analysed, whether
+    /// the map of every type's overrides or the pass for delegates resolved by type was made, and, on a twin
+    /// compilation, what that pass alone costs. No lockorder.json
     /// and no .editorconfig: the rules a project without a table runs. Source generators are not run, so a project that
     /// needs them does not compile this way (NLog, measured in docs/performance.md, needs none). Not in <c>all</c>: it
     /// needs a real project.
@@ -705,6 +707,8 @@ public static class Program
         var totals = new List<double>();
         var own = new List<double>();
         var byTypeTimes = new List<double>();
+        var bindingTimes = new List<double>();
+        var besideTimes = new List<double>();
         const int warmup = 5;
         for (int run = -warmup; run < runs; run++)
         {
@@ -729,6 +733,21 @@ public static class Program
             _ = passModel.CallGraph.Delegates.ByTypeWhole();
             var pass = watch.Elapsed.TotalMilliseconds;
 
+            // As in the IDE or a build, where other analyzers bind the document's bodies anyway: one that binds every
+            // body alone, then LockOrder beside it.
+            var bindingTwin = compilation.ReplaceSyntaxTree(tree, edited);
+            _ = bindingTwin.GetDeclarationDiagnostics();
+            watch.Restart();
+            _ = await bindingTwin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding)), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
+                .GetAnalyzerSemanticDiagnosticsAsync(bindingTwin.GetSemanticModel(edited), null, CancellationToken.None);
+            var binding = watch.Elapsed.TotalMilliseconds;
+            var besideTwin = compilation.ReplaceSyntaxTree(tree, edited);
+            _ = besideTwin.GetDeclarationDiagnostics();
+            watch.Restart();
+            _ = await besideTwin.WithAnalyzers(analyzers.Add(new NothingAnalyzer(NothingKind.Binding)), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
+                .GetAnalyzerSemanticDiagnosticsAsync(besideTwin.GetSemanticModel(edited), null, CancellationToken.None);
+            var beside = watch.Elapsed.TotalMilliseconds;
+
             created.Clear();
             watch.Restart();
             var withAnalyzers = next.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: true));
@@ -741,7 +760,7 @@ public static class Program
             }
 
             Console.WriteLine(FormattableString.Invariant(
-                $"  keystroke {run + warmup}: compiler {compiler:F1} ms, nothing {nothing:F1} ms, LockOrder {total:F1} ms (own {callbacks:F1} ms); bodies analysed {created.Sum(m => m.BodiesAnalyzed)}; every type walked: {created.Any(m => m.CallGraph.AllTypesWalked)}; delegates by type: {created.Any(m => m.CallGraph.Delegates.ByTypeBuilt)}, {created.Select(m => m.CallGraph.Delegates.TreesReadByType).DefaultIfEmpty().Max()} of {trees.Count} trees read (a pass over every tree alone {pass:F1} ms)"));
+                $"  keystroke {run + warmup}: compiler {compiler:F1} ms, nothing {nothing:F1} ms, LockOrder {total:F1} ms (own {callbacks:F1} ms), binding {binding:F1} ms, binding+LockOrder {beside:F1} ms; bodies analysed {created.Sum(m => m.BodiesAnalyzed)}; every type walked: {created.Any(m => m.CallGraph.AllTypesWalked)}; delegates by type: {created.Any(m => m.CallGraph.Delegates.ByTypeBuilt)}, {created.Select(m => m.CallGraph.Delegates.TreesReadByType).DefaultIfEmpty().Max()} of {trees.Count} trees read (a pass over every tree alone {pass:F1} ms)"));
             if (run >= 0)
             {
                 compilerTimes.Add(compiler);
@@ -749,6 +768,8 @@ public static class Program
                 totals.Add(total);
                 own.Add(callbacks);
                 byTypeTimes.Add(pass);
+                bindingTimes.Add(binding);
+                besideTimes.Add(beside);
             }
 
             compilation = next;
@@ -756,7 +777,7 @@ public static class Program
         }
 
         Console.WriteLine(FormattableString.Invariant(
-            $"realkey {file} ({trees.Count} files): compiler {Median(compilerTimes):F1} ms, nothing {Median(nothingTimes):F1} ms, LockOrder {Median(totals):F1} ms (own callbacks {Median(own):F1} ms); a pass over every tree for delegates by type alone {Median(byTypeTimes):F1} ms"));
+            $"realkey {file} ({trees.Count} files): compiler {Median(compilerTimes):F1} ms, nothing {Median(nothingTimes):F1} ms, LockOrder {Median(totals):F1} ms (own callbacks {Median(own):F1} ms); an analyzer that binds every body {Median(bindingTimes):F1} ms, LockOrder beside it {Median(besideTimes):F1} ms; a pass over every tree for delegates by type alone {Median(byTypeTimes):F1} ms"));
     }
 
     /// <summary>A keystroke: the document changes (a comment added at its end), every other tree stays as it was, in a
