@@ -230,6 +230,7 @@ internal sealed class LockModel
             return ImmutableArray<BodyFacts>.Empty;
         }
 
+        ReadingModels.Given(semanticModel);
         var root = BodyRoot(semanticModel.GetOperation(codeBlock, cancellationToken));
         return root is null || !MayMatter(root) ? ImmutableArray<BodyFacts>.Empty : GetFacts(method, root, cancellationToken).Bodies;
     }
@@ -339,10 +340,7 @@ internal sealed class LockModel
         }
 
         var syntax = reference.GetSyntax(cancellationToken);
-#pragma warning disable RS1030 // Summaries need bodies of other methods; the driver's semantic model provider caches models.
-        var semanticModel = Compilation.GetSemanticModel(syntax.SyntaxTree);
-#pragma warning restore RS1030
-        var op = semanticModel.GetOperation(syntax, cancellationToken);
+        var op = ReadingModels.For(Compilation, syntax.SyntaxTree).GetOperation(syntax, cancellationToken);
         while (op?.Parent is not null)
         {
             op = op.Parent;

@@ -48,6 +48,14 @@ internal sealed class CallGraph
     /// question was about a method of a type of the compilation, answered from its subtypes).</summary>
     internal bool AllTypesWalked => _implementations.IsValueCreated;
 
+    /// <summary>
+    /// How a chain names a delegate type: without nullable annotations. The engine may read a body through a model
+    /// without nullable analysis (<see cref="ReadingModels"/>), and a type argument inferred there can differ from the
+    /// analysed one only in its annotations; the message must not depend on which model read the body.
+    /// </summary>
+    private static readonly SymbolDisplayFormat DelegateTypeFormat = SymbolDisplayFormat.MinimallyQualifiedFormat
+        .RemoveMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     /// <summary>Where delegates go (a test hook: which of its questions were asked).</summary>
     internal DelegateIndex Delegates => _delegates;
 
@@ -80,7 +88,7 @@ internal sealed class CallGraph
                 foreach (var stored in _delegates.OfType(delegateType))
                 {
                     yield return new CalleeCandidate(stored.Method,
-                        Chain.Of(delegateType.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat) + " (resolved by type)", site).Then(Findings.Display(stored.Method), stored.Where), null, -1);
+                        Chain.Of(delegateType.ToDisplayString(DelegateTypeFormat) + " (resolved by type)", site).Then(Findings.Display(stored.Method), stored.Where), null, -1);
                 }
             }
         }

@@ -82,9 +82,7 @@ internal sealed class CallersIndex
             {
                 foreach (var name in index.NamesOf(text, span, cancellationToken))
                 {
-#pragma warning disable RS1030 // Only the trees that name the method, only on demand; the driver caches semantic models.
-                    semantic ??= _model.Compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
+                    semantic ??= ReadingModels.For(_model.Compilation, tree);
                     if (!NameUse.IsInvoked(name))
                     {
                         if (method.MethodKind == MethodKind.Ordinary && MayBeMethodGroup(semantic, name, cancellationToken))

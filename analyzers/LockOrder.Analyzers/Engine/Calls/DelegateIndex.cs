@@ -134,9 +134,7 @@ internal sealed class DelegateIndex
 
             // The order a walk of the tree meets them in: by start, an enclosing node before the nodes inside it.
             places.Sort((a, b) => a.SpanStart != b.SpanStart ? a.SpanStart.CompareTo(b.SpanStart) : b.Span.Length.CompareTo(a.Span.Length));
-#pragma warning disable RS1030 // Only the trees that name the member, only on demand; the driver caches semantic models.
-            var semantic = _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
+            var semantic = ReadingModels.For(_compilation, tree);
             foreach (var place in places)
             {
                 var target = place switch
@@ -230,9 +228,7 @@ internal sealed class DelegateIndex
     private void Read(SyntaxTree tree, Dictionary<ITypeSymbol, List<StoredTarget>> byType)
     {
         SemanticModel? semantic = null;
-#pragma warning disable RS1030 // On demand, a tree at a time, only as far as the question needs; the driver caches semantic models.
-        SemanticModel Model() => semantic ??= _compilation.GetSemanticModel(tree);
-#pragma warning restore RS1030
+        SemanticModel Model() => semantic ??= ReadingModels.For(_compilation, tree);
         foreach (var node in tree.GetRoot(CancellationToken.None).DescendantNodes())
         {
             switch (node)

@@ -108,12 +108,10 @@ internal sealed class Constructions
 
         if (WritesIn(member.ContainingType, member.Name, cancellationToken).Foreign is { } foreign)
         {
+            var models = new ReadingModels.PerTree(_compilation);
             foreach (var written in foreign)
             {
-#pragma warning disable RS1030 // Once per member, on demand, only the member's own type.
-                if (SymbolEqualityComparer.Default.Equals(
-                        _compilation.GetSemanticModel(written.SyntaxTree).GetSymbolInfo(written, cancellationToken).Symbol?.OriginalDefinition, member))
-#pragma warning restore RS1030
+                if (SymbolEqualityComparer.Default.Equals(models.Of(written.SyntaxTree).GetSymbolInfo(written, cancellationToken).Symbol?.OriginalDefinition, member))
                 {
                     return false;
                 }
@@ -190,11 +188,10 @@ internal sealed class Constructions
         var parameters = new Dictionary<IMethodSymbol, int>(SymbolEqualityComparer.Default);
         if (WritesIn(member.ContainingType, member.Name, cancellationToken).Assignments is { } assignments)
         {
+            var models = new ReadingModels.PerTree(_compilation);
             foreach (var assignment in assignments)
             {
-#pragma warning disable RS1030 // Once per member, on demand, only the member's own type.
-                var semantic = _compilation.GetSemanticModel(assignment.SyntaxTree);
-#pragma warning restore RS1030
+                var semantic = models.Of(assignment.SyntaxTree);
                 if (!SymbolEqualityComparer.Default.Equals(semantic.GetSymbolInfo(assignment.Left, cancellationToken).Symbol?.OriginalDefinition, member))
                 {
                     continue;
@@ -335,14 +332,12 @@ internal sealed class Constructions
     private IReadOnlyList<Creation>? Find(ISymbol member, CancellationToken cancellationToken)
     {
         var values = new List<SyntaxNode>();
+        var models = new ReadingModels.PerTree(_compilation);
         foreach (var value in StoredValues(member, cancellationToken))
         {
             // An assignment's value counts when its left side is the member itself, not another member of the name.
-#pragma warning disable RS1030 // As below: once per member, on demand.
             if (value.Parent is not AssignmentExpressionSyntax assignment
-                || SymbolEqualityComparer.Default.Equals(
-                    _compilation.GetSemanticModel(assignment.SyntaxTree).GetSymbolInfo(assignment.Left, cancellationToken).Symbol?.OriginalDefinition, member))
-#pragma warning restore RS1030
+                || SymbolEqualityComparer.Default.Equals(models.Of(assignment.SyntaxTree).GetSymbolInfo(assignment.Left, cancellationToken).Symbol?.OriginalDefinition, member))
             {
                 values.Add(value);
             }
@@ -357,9 +352,7 @@ internal sealed class Constructions
                 value = suppressed.Operand;
             }
 
-#pragma warning disable RS1030 // Read once per member, on demand; the driver's semantic model provider caches models.
-            var operation = _compilation.GetSemanticModel(value.SyntaxTree).GetOperation(value, cancellationToken);
-#pragma warning restore RS1030
+            var operation = models.Of(value.SyntaxTree).GetOperation(value, cancellationToken);
             while (operation is IConversionOperation conversion)
             {
                 operation = conversion.Operand;
