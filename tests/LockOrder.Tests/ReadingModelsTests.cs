@@ -98,12 +98,7 @@ public class ReadingModelsTests
     [Fact]
     public void AReadingModel_DoesNotRunNullableAnalysis_AndAMarkedTreeGetsTheOrdinaryModel()
     {
-        var compilation = Compile("Nullable", ("C.cs", """
-            #nullable enable
-            class C { string? F; int M() { var s = F; return s.Length; } }
-            """));
-        var tree = compilation.SyntaxTrees.Single();
-        var use = tree.GetRoot().DescendantNodes().OfType<MemberAccessExpressionSyntax>().Single().Expression;
+        var (compilation, tree, use) = MaybeNullUse("Nullable");
 
         Assert.Equal(NullableFlowState.None, ReadingModels.For(compilation, tree).GetTypeInfo(use).Nullability.FlowState);
         ReadingModels.UseOrdinaryModels(tree);
@@ -113,12 +108,7 @@ public class ReadingModelsTests
     [Fact]
     public void ATreeTheDriverGaveAModelFor_IsReadThroughThatModel_InItsCompilationOnly()
     {
-        var compilation = Compile("Given", ("C.cs", """
-            #nullable enable
-            class C { string? F; int M() { var s = F; return s.Length; } }
-            """));
-        var tree = compilation.SyntaxTrees.Single();
-        var use = tree.GetRoot().DescendantNodes().OfType<MemberAccessExpressionSyntax>().Single().Expression;
+        var (compilation, tree, use) = MaybeNullUse("Given");
         var driver = compilation.GetSemanticModel(tree);
 
         ReadingModels.Given(driver);
@@ -186,6 +176,18 @@ public class ReadingModelsTests
         {
             Assert.NotEmpty(reading);
         }
+    }
+
+    /// <summary>A nullable-enabled file and the use of a maybe-null local in it: the nullable analysis gives it a
+    /// flow state (MaybeNull), a model without the analysis none.</summary>
+    private static (CSharpCompilation Compilation, SyntaxTree Tree, ExpressionSyntax Use) MaybeNullUse(string assemblyName)
+    {
+        var compilation = Compile(assemblyName, ("C.cs", """
+            #nullable enable
+            class C { string? F; int M() { var s = F; return s.Length; } }
+            """));
+        var tree = compilation.SyntaxTrees.Single();
+        return (compilation, tree, tree.GetRoot().DescendantNodes().OfType<MemberAccessExpressionSyntax>().Single().Expression);
     }
 
     private static CSharpCompilation Compile(string assemblyName, params (string Path, string Source)[] files)
