@@ -212,20 +212,25 @@ internal sealed class DelegateIndex
     }
 
     /// <summary>Every lambda, anonymous method and method group converted to a delegate type, by type, from every
-    /// tree at once (a test hook: what <see cref="OfType"/> must agree with).</summary>
-    internal Dictionary<ITypeSymbol, List<StoredTarget>> ByTypeWhole()
+    /// tree at once (a test hook: what <see cref="OfType"/> must agree with; with <paramref name="everyName"/>, every
+    /// name argument bound, what skipping the certain variables must agree with).</summary>
+    internal Dictionary<ITypeSymbol, List<StoredTarget>> ByTypeWhole(bool everyName = false)
     {
         var byType = new Dictionary<ITypeSymbol, List<StoredTarget>>(SymbolEqualityComparer.Default);
         foreach (var tree in _compilation.SyntaxTrees)
         {
-            Read(tree, byType);
+            Read(tree, byType, everyName);
         }
 
         return byType;
     }
 
-    /// <summary>The lambdas, anonymous methods and method groups one tree converts to delegate types, added by type.</summary>
-    private void Read(SyntaxTree tree, Dictionary<ITypeSymbol, List<StoredTarget>> byType)
+    /// <summary>The lambdas, anonymous methods and method groups one tree converts to delegate types, added by type.
+    /// An argument that is a name is bound only if it may be a method group: most are a parameter or a local, which
+    /// the syntax around them says (<see cref="Knowledge.NameUse.IsCertainlyVariable"/>), and a member none of whose
+    /// candidates is left is not bound at all (<paramref name="everyName"/> binds every name, a test hook to compare
+    /// with).</summary>
+    private void Read(SyntaxTree tree, Dictionary<ITypeSymbol, List<StoredTarget>> byType, bool everyName = false)
     {
         SemanticModel? semantic = null;
         SemanticModel Model() => semantic ??= ReadingModels.For(_compilation, tree);
@@ -235,6 +240,8 @@ internal sealed class DelegateIndex
             {
                 case LambdaExpressionSyntax or AnonymousMethodExpressionSyntax:
                     Convert(Model(), (ExpressionSyntax)node, byType, CancellationToken.None);
+                    break;
+                case ArgumentSyntax { Expression: IdentifierNameSyntax name } when !everyName && Knowledge.NameUse.IsCertainlyVariable(name):
                     break;
                 case ArgumentSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } argument:
                     Convert(Model(), argument.Expression, byType, CancellationToken.None);
