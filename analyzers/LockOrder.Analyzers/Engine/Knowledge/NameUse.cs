@@ -57,7 +57,7 @@ internal static class NameUse
 
                     break;
                 case ForEachStatementSyntax forEach when child == forEach.Statement && forEach.Identifier.ValueText == text:
-                case ForStatementSyntax { Declaration: { } forDeclaration } forLoop when child != forDeclaration && forDeclaration.Variables.Any(v => v.Identifier.ValueText == text):
+                case ForStatementSyntax { Declaration: { } forDeclaration } when child != forDeclaration && forDeclaration.Variables.Any(v => v.Identifier.ValueText == text):
                 case UsingStatementSyntax { Declaration: { } usingDeclaration } usingStatement when child == usingStatement.Statement && usingDeclaration.Variables.Any(v => v.Identifier.ValueText == text):
                 case FixedStatementSyntax fixedStatement when child == fixedStatement.Statement && fixedStatement.Declaration.Variables.Any(v => v.Identifier.ValueText == text):
                 case CatchClauseSyntax { Declaration: { } catchDeclaration } catchClause when child == catchClause.Block && catchDeclaration.Identifier.ValueText == text:
