@@ -22,7 +22,7 @@ public class DelegatesByTypeTests
 {
     /// <summary>Names in argument position in every scope the test reads, and the cases it must leave alone: a
     /// method group named like a variable of another block, a local function, a discard, a pattern variable, a
-    /// switch section's local, a primary constructor's parameter, a field.</summary>
+    /// switch section's local, a primary constructor's parameter, a field, a property (named like a framework method).</summary>
     private const string Scopes = """
         #nullable enable
         using System;
@@ -37,10 +37,13 @@ public class DelegatesByTypeTests
             private static void Run(Func<int, int> f) { f(1); }
             private static void Run(Action<int, int> a) { a(1, 2); }
             private static void Use(int n) { }
+            private static void OddMethod(int n) { }
             private static void x() { }
             private static void item() { }
             private static int value(int v) => v;
             public int Property { get => value(1); set { Take(value); } }
+            public int OddProperty => 2;
+            public const int OddConstant = 3;
             public event Action? Changed { add { Take(value); } remove { Take(value); } }
             public int this[int index] { get { Take(index); return 0; } set { Take(value); Take(index); } }
             public Scopes() : this(0) { }
@@ -53,8 +56,8 @@ public class DelegatesByTypeTests
                 int later = 0;
                 Take(later);
                 { Take(later); }
-                void Local(int lp) { Take(lp); Take(later); Run(item); }
-                Run(Local);
+                void OddLocalFunction(int lp) { Take(lp); Take(later); Run(item); }
+                Run(OddLocalFunction);
                 foreach (var item in new[] { 1 }) { Take(item); }
                 Run(item);
                 for (int i = 0, j = i; i < 1; i++) { Take(i); Take(j); }
@@ -71,7 +74,17 @@ public class DelegatesByTypeTests
                 Run(f);
                 var list = new List<int>();
                 list.ForEach(Use);
+                list.ForEach(OddMethod);
+                list.ForEach(Scopes.OddMethod);
                 list.ForEach(Console.WriteLine);
+                Action<int> handler = Use;
+                list.ForEach(handler.Invoke);
+                Take(this._field);
+                Take(Property);
+                Take(this.OddProperty);
+                Take(Scopes.OddConstant);
+                Take(string.Empty);
+                Take(list.Count);
             }
         }
         """;
@@ -103,6 +116,53 @@ public class DelegatesByTypeTests
         Assert.True(skipped > 0);
     }
 
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public void EveryArgumentThePassSkips_IsNotAMethodGroup(string source)
+    {
+        var compilation = Compile(source);
+        var delegates = LockModel.For(compilation, RawAnalysis.Options(null), CancellationToken.None).CallGraph.Delegates;
+        int skipped = 0, kept = 0;
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            var model = compilation.GetSemanticModel(tree);
+            foreach (var argument in tree.GetRoot().DescendantNodes().OfType<ArgumentSyntax>().Select(a => a.Expression).Where(e => e is IdentifierNameSyntax or MemberAccessExpressionSyntax))
+            {
+                if (delegates.MayBeMethodGroup(argument))
+                {
+                    kept++;
+                    continue;
+                }
+
+                skipped++;
+                var info = model.GetSymbolInfo(argument);
+                Assert.False(info.Symbol is IMethodSymbol || info.CandidateSymbols.Any(c => c is IMethodSymbol),
+                    $"{argument} at {argument.GetLocation().GetLineSpan()} is a method group");
+            }
+        }
+
+        Assert.True(skipped > 0 && kept > 0, $"skipped {skipped}, kept {kept}");
+    }
+
+    [Fact]
+    public void TheScopeSourcesMemberAccesses_SkippedOnlyWhenNoMethodHasTheName()
+    {
+        var compilation = Compile("Scopes");
+        var delegates = LockModel.For(compilation, RawAnalysis.Options(null), CancellationToken.None).CallGraph.Delegates;
+        var accesses = compilation.SyntaxTrees.Single().GetRoot().DescendantNodes().OfType<ArgumentSyntax>().Select(a => a.Expression)
+            .OfType<MemberAccessExpressionSyntax>().ToList();
+
+        // Kept: method groups (a framework method, one of the source, a delegate's Invoke), and names some method the compilation can
+        // see has, in any of the framework's assemblies this test references ('Count' is LINQ's, 'Empty' is
+        // Array's): the test is by name.
+        Assert.Equal("Console.WriteLine, Scopes.OddMethod, handler.Invoke, list.Count, s.Length, string.Empty",
+            string.Join(", ", accesses.Where(delegates.MayBeMethodGroup).Select(a => a.ToString()).OrderBy(n => n, StringComparer.Ordinal)));
+
+        // Skipped: a field, a property and a constant whose names no method has.
+        Assert.Equal("Scopes.OddConstant, this.OddProperty, this._field",
+            string.Join(", ", accesses.Where(a => !delegates.MayBeMethodGroup(a)).Select(a => a.ToString()).OrderBy(n => n, StringComparer.Ordinal)));
+    }
+
     [Fact]
     public void TheScopesRead_AndTheCasesLeftAlone()
     {
@@ -119,9 +179,9 @@ public class DelegatesByTypeTests
 
         // Bound: method groups (also one named like a block's local or a loop variable elsewhere, or 'value'
         // outside a setter), a local function, a discard, a pattern variable, a switch section's local, a primary
-        // constructor's parameter, a field.
+        // constructor's parameter, a field, a property (named like a framework method).
         var bound = names.Where(n => !n.Variable).Select(n => n.ValueText).Distinct().OrderBy(n => n, StringComparer.Ordinal);
-        Assert.Equal(new[] { "Local", "Use", "_", "_field", "inSwitch", "item", "o", "primary", "value", "x" }, bound);
+        Assert.Equal(new[] { "OddLocalFunction", "OddMethod", "Property", "Use", "_", "_field", "inSwitch", "item", "o", "primary", "value", "x" }, bound);
     }
 
     [Theory]

@@ -36,6 +36,7 @@ internal sealed class DelegateIndex
     public const int MaxByType = 8;
 
     private readonly Compilation _compilation;
+    private readonly Knowledge.MethodNames _methodNames;
     private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<StoredTarget>> _stored = new(SymbolEqualityComparer.Default);
     private readonly ConcurrentDictionary<ISymbol, IReadOnlyList<StoredTarget>> _registered = new(SymbolEqualityComparer.Default);
     private readonly object _byTypeGate = new();
@@ -46,6 +47,7 @@ internal sealed class DelegateIndex
     public DelegateIndex(Compilation compilation)
     {
         _compilation = compilation;
+        _methodNames = new Knowledge.MethodNames(compilation);
     }
 
     /// <summary>Whether the pass over the trees for delegate types was begun (a test hook).</summary>
@@ -227,9 +229,10 @@ internal sealed class DelegateIndex
 
     /// <summary>The lambdas, anonymous methods and method groups one tree converts to delegate types, added by type.
     /// An argument that is a name is bound only if it may be a method group: most are a parameter or a local, which
-    /// the syntax around them says (<see cref="Knowledge.NameUse.IsCertainlyVariable"/>), and a member none of whose
-    /// candidates is left is not bound at all (<paramref name="everyName"/> binds every name, a test hook to compare
-    /// with).</summary>
+    /// the syntax around them says (<see cref="Knowledge.NameUse.IsCertainlyVariable"/>), or a field, property or
+    /// constant whose name no method the compilation can see has (<see cref="Knowledge.MethodNames"/>; nor a local
+    /// function of the enclosing member); a member none of whose candidates is left is not bound at all
+    /// (<paramref name="everyName"/> binds every name, a test hook to compare with).</summary>
     private void Read(SyntaxTree tree, Dictionary<ITypeSymbol, List<StoredTarget>> byType, bool everyName = false)
     {
         SemanticModel? semantic = null;
@@ -241,14 +244,23 @@ internal sealed class DelegateIndex
                 case LambdaExpressionSyntax or AnonymousMethodExpressionSyntax:
                     Convert(Model(), (ExpressionSyntax)node, byType, CancellationToken.None);
                     break;
-                case ArgumentSyntax { Expression: IdentifierNameSyntax name } when !everyName && Knowledge.NameUse.IsCertainlyVariable(name):
-                    break;
-                case ArgumentSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } argument:
+                case ArgumentSyntax { Expression: IdentifierNameSyntax or MemberAccessExpressionSyntax } argument when everyName || MayBeMethodGroup(argument.Expression):
                     Convert(Model(), argument.Expression, byType, CancellationToken.None);
                     break;
             }
         }
     }
+
+    /// <summary>Whether a name passed as an argument may be a method group, from syntax and names alone: not a
+    /// certain variable, and named like some method the compilation can see (or a local function of its member).
+    /// When this says no, the name binds to something else (a test checks it on every argument it skips).</summary>
+    internal bool MayBeMethodGroup(ExpressionSyntax argument) => argument switch
+    {
+        IdentifierNameSyntax name => !Knowledge.NameUse.IsCertainlyVariable(name)
+                                     && (_methodNames.MayBeMethod(name.Identifier.ValueText) || Knowledge.NameUse.MayBeLocalFunction(name)),
+        MemberAccessExpressionSyntax access => _methodNames.MayBeMethod(access.Name.Identifier.ValueText),
+        _ => true,
+    };
 
     private static (ISymbol? Member, StoredTarget Target) Store(SemanticModel semantic, SyntaxNode target, ExpressionSyntax value, CancellationToken cancellationToken)
     {

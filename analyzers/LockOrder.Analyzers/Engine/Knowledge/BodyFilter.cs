@@ -474,7 +474,7 @@ internal sealed class BodyFilter
     private Dictionary<int, WordKind> Words()
     {
         var words = new Dictionary<int, WordKind>();
-        foreach (var name in _blockingNames.Concat(_blockingTypes).Concat(_compilation.SyntaxTrees.SelectMany(t => MethodNames.GetValue(t, Declared))))
+        foreach (var name in _blockingNames.Concat(_blockingTypes).Concat(_compilation.SyntaxTrees.SelectMany(MethodNames.Of)))
         {
             words[Hash(name)] = WordKind.NotCalled;
         }
@@ -544,17 +544,8 @@ internal sealed class BodyFilter
             return true;
         }
 
-        return _sourceMethodNames.GetOrAdd(text, n => _compilation.SyntaxTrees.Any(t => MethodNames.GetValue(t, Declared).Contains(n)));
+        return _sourceMethodNames.GetOrAdd(text, n => _compilation.SyntaxTrees.Any(t => MethodNames.Of(t).Contains(n)));
     }
-
-    /// <summary>The names of the methods each tree declares, read from its declarations (bodies are not walked),
-    /// for as long as the tree lives: an edit re-reads the edited tree only, and no symbol is created.</summary>
-    private static readonly ConditionalWeakTable<SyntaxTree, HashSet<string>> MethodNames = new();
-
-    private static readonly ConditionalWeakTable<SyntaxTree, HashSet<string>>.CreateValueCallback Declared = tree => new HashSet<string>(
-        tree.GetRoot().DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax)
-            .OfType<MethodDeclarationSyntax>().Select(m => m.Identifier.ValueText),
-        StringComparer.Ordinal);
 
     /// <summary>The name is called, is what a member is read from (<c>M.x</c>), or is inside <c>nameof</c>: it
     /// cannot be a method group.</summary>

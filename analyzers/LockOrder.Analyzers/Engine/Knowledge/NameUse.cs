@@ -85,6 +85,16 @@ internal static class NameUse
         return false;
     }
 
+    /// <summary>Whether a local function of that name is declared in the member (or field initializer) the name is
+    /// in, at any depth: a simple name may be a group of those, which no tree's declarations list.</summary>
+    public static bool MayBeLocalFunction(IdentifierNameSyntax name)
+    {
+        var text = name.Identifier.ValueText;
+        // Top-level statements are one body across their statements: a local function of one is seen from all.
+        SyntaxNode? member = name.Ancestors().FirstOrDefault(a => a is MemberDeclarationSyntax and not GlobalStatementSyntax);
+        return (member ?? name.SyntaxTree.GetRoot()).DescendantNodes().OfType<LocalFunctionStatementSyntax>().Any(f => f.Identifier.ValueText == text);
+    }
+
     private static bool HasParameter(ParameterListSyntax parameters, string text)
         => parameters.Parameters.Any(p => p.Identifier.ValueText == text);
 
