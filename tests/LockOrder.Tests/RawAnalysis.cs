@@ -25,6 +25,17 @@ internal static class RawAnalysis
         return CSharpCompilation.Create(assemblyName, new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: allowUnsafe));
     }
 
+    /// <summary>Source files compiled in memory against the whole platform (every assembly the test host trusts),
+    /// with no error: what a test that reads other trees' semantics starts from.</summary>
+    public static CSharpCompilation CompileWithPlatform(string assemblyName, params (string Path, string Source)[] files)
+    {
+        var platform = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
+        var compilation = CSharpCompilation.Create(assemblyName, files.Select(f => CSharpSyntaxTree.ParseText(f.Source, path: f.Path)), platform,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        Xunit.Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
+        return compilation;
+    }
+
     /// <summary>A project of the bundled sample (sample-cache/<paramref name="project"/>) compiled in memory against the
     /// platform and the sample's kernel, with nullable on, as its build compiles it.</summary>
     public static CSharpCompilation CompileSample(string project, string assemblyName)

@@ -191,13 +191,7 @@ public class ReadingModelsTests
     }
 
     private static CSharpCompilation Compile(string assemblyName, params (string Path, string Source)[] files)
-    {
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator).Select(p => MetadataReference.CreateFromFile(p));
-        var compilation = CSharpCompilation.Create(assemblyName, files.Select(f => CSharpSyntaxTree.ParseText(f.Source, path: f.Path)), references,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()));
-        return compilation;
-    }
+        => RawAnalysis.CompileWithPlatform(assemblyName, files);
 
     /// <summary>Every diagnostic of every rule, with its message and locations, in a stable order.</summary>
     private static async Task<List<string>> Run(Compilation compilation, string table, bool ordinary)
