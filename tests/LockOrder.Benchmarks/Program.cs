@@ -718,12 +718,7 @@ public static class Program
             _ = semanticModel.GetDiagnostics();
             var compiler = watch.Elapsed.TotalMilliseconds;
 
-            var twin = compilation.ReplaceSyntaxTree(tree, edited);
-            _ = twin.GetDeclarationDiagnostics();
-            watch.Restart();
-            _ = await twin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer()), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
-                .GetAnalyzerSemanticDiagnosticsAsync(twin.GetSemanticModel(edited), null, CancellationToken.None);
-            var nothing = watch.Elapsed.TotalMilliseconds;
+            var nothing = await OnTwin(compilation, tree, edited, ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer()), options);
 
             // The pass for delegates resolved by type, alone, on a twin compilation of its own.
             var passTwin = compilation.ReplaceSyntaxTree(tree, edited);
@@ -735,18 +730,8 @@ public static class Program
 
             // As in the IDE or a build, where other analyzers bind the document's bodies anyway: one that binds every
             // body alone, then LockOrder beside it.
-            var bindingTwin = compilation.ReplaceSyntaxTree(tree, edited);
-            _ = bindingTwin.GetDeclarationDiagnostics();
-            watch.Restart();
-            _ = await bindingTwin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding)), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
-                .GetAnalyzerSemanticDiagnosticsAsync(bindingTwin.GetSemanticModel(edited), null, CancellationToken.None);
-            var binding = watch.Elapsed.TotalMilliseconds;
-            var besideTwin = compilation.ReplaceSyntaxTree(tree, edited);
-            _ = besideTwin.GetDeclarationDiagnostics();
-            watch.Restart();
-            _ = await besideTwin.WithAnalyzers(analyzers.Add(new NothingAnalyzer(NothingKind.Binding)), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
-                .GetAnalyzerSemanticDiagnosticsAsync(besideTwin.GetSemanticModel(edited), null, CancellationToken.None);
-            var beside = watch.Elapsed.TotalMilliseconds;
+            var binding = await OnTwin(compilation, tree, edited, ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer(NothingKind.Binding)), options);
+            var beside = await OnTwin(compilation, tree, edited, analyzers.Add(new NothingAnalyzer(NothingKind.Binding)), options);
 
             created.Clear();
             watch.Restart();
@@ -778,6 +763,19 @@ public static class Program
 
         Console.WriteLine(FormattableString.Invariant(
             $"realkey {file} ({trees.Count} files): compiler {Median(compilerTimes):F1} ms, nothing {Median(nothingTimes):F1} ms, LockOrder {Median(totals):F1} ms (own callbacks {Median(own):F1} ms); an analyzer that binds every body {Median(bindingTimes):F1} ms, LockOrder beside it {Median(besideTimes):F1} ms; a pass over every tree for delegates by type alone {Median(byTypeTimes):F1} ms"));
+    }
+
+    /// <summary>Milliseconds for <paramref name="analyzers"/> to analyse the edited document on a twin compilation of
+    /// its own (the keystroke's compilation made again and warmed the same way), so that no measurement warms another's
+    /// symbols or semantic models.</summary>
+    private static async Task<double> OnTwin(Compilation compilation, SyntaxTree tree, SyntaxTree edited, ImmutableArray<DiagnosticAnalyzer> analyzers, AnalyzerOptions options)
+    {
+        var twin = compilation.ReplaceSyntaxTree(tree, edited);
+        _ = twin.GetDeclarationDiagnostics();
+        var watch = Stopwatch.StartNew();
+        _ = await twin.WithAnalyzers(analyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false))
+            .GetAnalyzerSemanticDiagnosticsAsync(twin.GetSemanticModel(edited), null, CancellationToken.None);
+        return watch.Elapsed.TotalMilliseconds;
     }
 
     /// <summary>A keystroke: the document changes (a comment added at its end), every other tree stays as it was, in a
@@ -825,14 +823,10 @@ public static class Program
             // models bind afresh. In the IDE that cost is paid once per snapshot for every analyzer together.
             // Measured on a compilation of its own, made and warmed as the other, so that neither run warms the
             // other's symbols.
-            var twin = compilation.ReplaceSyntaxTree(tree, edited);
-            _ = twin.GetDeclarationDiagnostics();
-            watch.Restart();
-            var withNothing = twin.WithAnalyzers(ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer()), new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
-            _ = await withNothing.GetAnalyzerSemanticDiagnosticsAsync(twin.GetSemanticModel(edited), null, CancellationToken.None);
+            var driverOnly = await OnTwin(compilation, tree, edited, ImmutableArray.Create<DiagnosticAnalyzer>(new NothingAnalyzer()), options);
             if (measured)
             {
-                driverTimes.Add(watch.Elapsed.TotalMilliseconds);
+                driverTimes.Add(driverOnly);
             }
 
             // The same document as the IDE analyses it: there the compiler's own diagnostics come from its compiler
@@ -842,15 +836,11 @@ public static class Program
             for (int order = 0; order < 2; order++)
             {
                 bool withLockOrder = (order == 0) == (run % 2 == 0);
-                var ideTwin = compilation.ReplaceSyntaxTree(tree, edited);
-                _ = ideTwin.GetDeclarationDiagnostics();
                 var ideAnalyzers = withLockOrder ? analyzers.Insert(0, new CompilerLikeAnalyzer()) : ImmutableArray.Create<DiagnosticAnalyzer>(new CompilerLikeAnalyzer());
-                watch.Restart();
-                var inIde = ideTwin.WithAnalyzers(ideAnalyzers, new CompilationWithAnalyzersOptions(options, null, concurrentAnalysis: true, logAnalyzerExecutionTime: false));
-                _ = await inIde.GetAnalyzerSemanticDiagnosticsAsync(ideTwin.GetSemanticModel(edited), null, CancellationToken.None);
+                var inIde = await OnTwin(compilation, tree, edited, ideAnalyzers, options);
                 if (measured)
                 {
-                    (withLockOrder ? ideBothTimes : ideCompilerTimes).Add(watch.Elapsed.TotalMilliseconds);
+                    (withLockOrder ? ideBothTimes : ideCompilerTimes).Add(inIde);
                 }
             }
 
