@@ -324,7 +324,7 @@ public class DemandTests
         Assert.True(whole.Count >= 5, $"{whole.Count} delegate types");
         foreach (var reversed in new[] { false, true })
         {
-            var fresh = new LockOrder.Engine.Calls.DelegateIndex(compilation);
+            var fresh = new LockOrder.Engine.Calls.DelegateIndex(compilation, new LockOrder.Engine.Knowledge.MethodNames(compilation));
             foreach (var (type, list) in reversed ? whole.Reverse() : whole)
             {
                 var expected = list.Count <= LockOrder.Engine.Calls.DelegateIndex.MaxByType ? list.Select(t => (t.Method, t.Where)).ToList() : new();

@@ -48,9 +48,10 @@ internal sealed class LockModel
         Knowledge = new LockKnowledge(compilation, Table, options);
         _locks = new LockOperations(Knowledge);
         _bindingProblems = new Lazy<ImmutableArray<TableProblem>>(() => TableBinder.Check(Table, compilation));
-        CallGraph = new CallGraph(compilation, Knowledge.Constructions);
+        var methodNames = new MethodNames(compilation);
+        CallGraph = new CallGraph(compilation, Knowledge.Constructions, methodNames);
         Summaries = new Summaries(this, CallGraph);
-        _filter = new Lazy<BodyFilter>(() => new BodyFilter(compilation, Table, options), LazyThreadSafetyMode.ExecutionAndPublication);
+        _filter = new Lazy<BodyFilter>(() => new BodyFilter(compilation, Table, options, methodNames), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     private readonly Lazy<BodyFilter> _filter;

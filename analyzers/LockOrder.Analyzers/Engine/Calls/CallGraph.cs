@@ -35,12 +35,12 @@ internal sealed class CallGraph
 
     private readonly Knowledge.Constructions _constructions;
 
-    public CallGraph(Compilation compilation, Knowledge.Constructions constructions)
+    public CallGraph(Compilation compilation, Knowledge.Constructions constructions, Knowledge.MethodNames methodNames)
     {
         _compilation = compilation;
         _constructions = constructions;
         _implementations = new System.Lazy<Dictionary<IMethodSymbol, List<IMethodSymbol>>>(BuildImplementations, LazyThreadSafetyMode.ExecutionAndPublication);
-        _delegates = new DelegateIndex(compilation);
+        _delegates = new DelegateIndex(compilation, methodNames);
         _subtypes = new Subtypes(compilation);
     }
 

@@ -44,10 +44,10 @@ internal sealed class DelegateIndex
     private SyntaxTree[]? _trees;
     private int _treesRead;
 
-    public DelegateIndex(Compilation compilation)
+    public DelegateIndex(Compilation compilation, Knowledge.MethodNames methodNames)
     {
         _compilation = compilation;
-        _methodNames = new Knowledge.MethodNames(compilation);
+        _methodNames = methodNames;
     }
 
     /// <summary>Whether the pass over the trees for delegate types was begun (a test hook).</summary>

@@ -38,12 +38,13 @@ internal sealed class BodyFilter
     private readonly HashSet<string> _blockingTypes = new(StringComparer.Ordinal);
     private readonly HashSet<string> _blockingNames = new(StringComparer.Ordinal);
     private readonly bool _anyArgument;
-    private readonly ConcurrentDictionary<string, bool> _sourceMethodNames = new(StringComparer.Ordinal);
+    private readonly MethodNames _methodNames;
     private readonly Lazy<Dictionary<int, WordKind>> _words;
 
-    public BodyFilter(Compilation compilation, LockTable table, LockOptions options)
+    public BodyFilter(Compilation compilation, LockTable table, LockOptions options, MethodNames methodNames)
     {
         _compilation = compilation;
+        _methodNames = methodNames;
         _anyArgument = options.UnknownCallsMaySleep;
         _words = new Lazy<Dictionary<int, WordKind>>(Words, LazyThreadSafetyMode.ExecutionAndPublication);
         foreach (var api in LockApi.BuiltIn.Concat(table.Primitives.Select(LockApi.FromTable)))
@@ -544,7 +545,7 @@ internal sealed class BodyFilter
             return true;
         }
 
-        return _sourceMethodNames.GetOrAdd(text, n => _compilation.SyntaxTrees.Any(t => MethodNames.Of(t).Contains(n)));
+        return _methodNames.InSource(text);
     }
 
     /// <summary>The name is called, is what a member is read from (<c>M.x</c>), or is inside <c>nameof</c>: it
