@@ -4,6 +4,7 @@ using System.Linq;
 using System.Threading;
 using LockOrder.Engine;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Xunit;
 
 namespace LockOrder.Tests;
@@ -73,6 +74,16 @@ public class SubtypesTests
         yield return new object[] { "corpus" };
     }
 
+    /// <summary>A base class whose subtypes are spread over three trees, one naming it through an alias after a
+    /// subtype that names it directly: the order found is the trees' order, then within a tree the name's before
+    /// the alias's.</summary>
+    private static readonly (string Path, string Source)[] Trees =
+    {
+        ("A.cs", "public class Base { public virtual void Go() { } } public class Z1 : Base { public override void Go() { } }"),
+        ("B.cs", "using Al = Base; public class Z2 : Al { } public class Z3 : Base { } public struct Z5 : IMark { }"),
+        ("C.cs", "public class Z0 : Base { } public interface IMark { } public class Z4 : Z0, IMark { }"),
+    };
+
     [Theory]
     [MemberData(nameof(Compilations))]
     public void ByName_AgreesWithTheWalkOverEveryType(string which)
@@ -128,6 +139,78 @@ public class SubtypesTests
 
         Assert.True(nonEmpty > (which == "hierarchies" ? 30 : 2), $"{nonEmpty} non-empty answers for {foreign.Count} methods");
     }
+
+    /// <summary>The subtypes of each type, found from the declarations' base lists gathered per tree, are the ones a
+    /// walk over every node of every tree finds for the same names (the type's, then its aliases'), in the same
+    /// order: generation by generation, the trees in the compilation's order, within a tree the type's name before an
+    /// alias's, each in text order (the order decides which of two equal witnesses a chain shows).</summary>
+    [Theory]
+    [MemberData(nameof(Compilations))]
+    [InlineData("trees")]
+    public void Subtypes_AreFoundInTheOrderOfAWalkOverEveryNode(string which)
+    {
+        var compilation = Compile(which);
+        var subtypes = new LockOrder.Engine.Calls.Subtypes(compilation);
+        var aliases = compilation.SyntaxTrees.SelectMany(t => t.GetRoot().DescendantNodes().OfType<UsingDirectiveSyntax>())
+            .Where(u => u.Alias is not null && Last(u.NamespaceOrType) is not null)
+            .Select(u => (Alias: u.Alias!.Name.Identifier.ValueText, Target: Last(u.NamespaceOrType)!)).ToList();
+        int withSubtypes = 0;
+        foreach (var type in Types(compilation.Assembly.GlobalNamespace))
+        {
+            var expected = WalkOverEveryNode(compilation, type, aliases).Select(t => t.ToDisplayString()).ToList();
+            var actual = subtypes.Of(type, CancellationToken.None)?.Select(t => t.ToDisplayString()).ToList();
+            Assert.True(actual is not null && expected.SequenceEqual(actual), $"{type.ToDisplayString()}: walk [{string.Join(", ", expected)}], by base lists [{string.Join(", ", actual ?? new List<string>())}]");
+            withSubtypes += expected.Count > 1 ? 1 : 0;
+        }
+
+        Assert.True(withSubtypes >= (which == "hierarchies" ? 12 : 2), $"{withSubtypes} types have subtypes");
+        if (which == "trees")
+        {
+            var root = compilation.GetTypeByMetadataName("Base")!;
+            Assert.Equal(new[] { "Base", "Z1", "Z3", "Z2", "Z0", "Z4" }, subtypes.Of(root, CancellationToken.None)!.Select(t => t.Name));
+        }
+    }
+
+    private static List<INamedTypeSymbol> WalkOverEveryNode(Compilation compilation, INamedTypeSymbol type, List<(string Alias, string Target)> aliases)
+    {
+        var found = new List<INamedTypeSymbol> { type.OriginalDefinition };
+        var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { type.OriginalDefinition };
+        for (int next = 0; next < found.Count; next++)
+        {
+            var named = found[next];
+            var names = new List<string> { named.Name };
+            for (int n = 0; n < names.Count; n++)
+            {
+                names.AddRange(aliases.Where(a => a.Target == names[n] && !names.Contains(a.Alias)).Select(a => a.Alias).Distinct().ToList());
+            }
+
+            foreach (var tree in compilation.SyntaxTrees)
+            {
+                var model = compilation.GetSemanticModel(tree);
+                var declarations = tree.GetRoot().DescendantNodes().OfType<BaseTypeSyntax>()
+                    .Where(b => b.Parent is BaseListSyntax { Parent: BaseTypeDeclarationSyntax } && Last(b.Type) is { } last && names.Contains(last))
+                    .OrderBy(b => names.IndexOf(Last(b.Type)!)).ThenBy(b => b.SpanStart)
+                    .Select(b => (BaseTypeDeclarationSyntax)b.Parent!.Parent!);
+                foreach (var declaration in declarations)
+                {
+                    if (model.GetDeclaredSymbol(declaration) is INamedTypeSymbol derived && Derives(derived, named) && seen.Add(derived.OriginalDefinition))
+                    {
+                        found.Add(derived.OriginalDefinition);
+                    }
+                }
+            }
+        }
+
+        return found;
+    }
+
+    private static string? Last(TypeSyntax type) => type switch
+    {
+        SimpleNameSyntax simple => simple.Identifier.ValueText,
+        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+        _ => null,
+    };
 
     /// <summary>What <paramref name="type"/> runs for an interface member, wherever it is declared (a base class
     /// that does not implement the interface, say).</summary>
@@ -217,6 +300,11 @@ public class SubtypesTests
 
     private static Compilation Compile(string which)
     {
+        if (which == "trees")
+        {
+            return RawAnalysis.CompileWithPlatform("Subtypes_trees", Trees);
+        }
+
         var source = which == "hierarchies" ? Hierarchies : File.ReadAllText(LockTableTests.RepoFile("tests/LockOrder.Tests/Corpus/Everything.cs"));
         var compilation = RawAnalysis.Compile(source, "Subtypes_" + which, allowUnsafe: true);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));

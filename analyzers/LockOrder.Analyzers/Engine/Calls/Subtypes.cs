@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
@@ -12,9 +13,12 @@ namespace LockOrder.Engine.Calls;
 /// The types of the compilation that derive from a type of the compilation, found by name: a type that derives from
 /// <c>Y</c> names <c>Y</c>, or a type that derives from it, in a base list (a type of the compilation has no implicit
 /// subtypes; <c>object</c>, <c>ValueType</c> and the interfaces records implement without naming them are not of the
-/// compilation). So the trees whose base lists name <c>Y</c> (each tree's <see cref="NameIndex"/>) give its direct
-/// subtypes, theirs the next ones, to a fixed point, and only those trees' declarations are looked at: a keystroke
-/// that asks who implements a method pays for the trees that name its type, not for every type of the project.
+/// compilation). So the declarations whose base lists name <c>Y</c> give its direct subtypes, theirs the next ones,
+/// to a fixed point, and only those declarations are bound: a keystroke that asks who implements a method pays for
+/// the types that name its type, not for every type of the project. Which declarations name which types is read from
+/// each tree's declarations once for as long as the tree lives, and gathered once per compilation, so a step of the
+/// fixed point is a lookup (a search of every tree's text for each subtype's name made each step cost the
+/// project's size: a type with a hundred subtypes cost a hundred reads of every tree on every keystroke).
 /// <para>
 /// A <c>using</c> alias can rename a type in a base list (<c>using S = N.Base; class D : S</c>), so the name of
 /// every alias whose target ends in a name being looked for is looked for too (an alias of an alias as well). A type
@@ -24,10 +28,12 @@ namespace LockOrder.Engine.Calls;
 internal sealed class Subtypes
 {
     private static readonly ConditionalWeakTable<SyntaxTree, AliasList> Aliases = new();
+    private static readonly ConditionalWeakTable<SyntaxTree, BaseNames> Bases = new();
 
     private readonly Compilation _compilation;
     private readonly ConcurrentDictionary<INamedTypeSymbol, IReadOnlyList<INamedTypeSymbol>> _known = new(SymbolEqualityComparer.Default);
     private List<(string Alias, string Target)>? _aliases;
+    private Dictionary<string, List<(int Tree, BaseTypeDeclarationSyntax Declaration)>>? _bases;
 
     public Subtypes(Compilation compilation) => _compilation = compilation;
 
@@ -49,30 +55,40 @@ internal sealed class Subtypes
     {
         var found = new List<INamedTypeSymbol> { root };
         var seen = new HashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default) { root };
+        var bases = BasesOf(cancellationToken);
+        var hits = new List<(int Tree, BaseTypeDeclarationSyntax Declaration)>();
         for (int next = 0; next < found.Count; next++)
         {
             var named = found[next];
             var names = NamesOf(named.Name, cancellationToken);
-            foreach (var tree in _compilation.SyntaxTrees)
+            hits.Clear();
+            foreach (var name in names)
+            {
+                if (bases.TryGetValue(name, out var declarations))
+                {
+                    hits.AddRange(declarations);
+                }
+            }
+
+            // In the trees' order, and within a tree the name's declarations before an alias's, each in text order.
+            var ordered = names.Count == 1 ? hits : hits.OrderBy(h => h.Tree).ToList();
+            SemanticModel? semantic = null;
+            int semanticTree = -1;
+            foreach (var (tree, declaration) in ordered)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var index = NameIndex.Of(tree, cancellationToken);
-                SemanticModel? semantic = null;
-                foreach (var name in names.SelectMany(n => index.NamesOf(n, null, cancellationToken)))
+                if (tree != semanticTree)
                 {
-                    if (Declaring(name) is not { } declaration)
-                    {
-                        continue;
-                    }
-
 #pragma warning disable RS1030 // Only the trees whose base lists name the type, only on demand; the driver caches semantic models.
-                    semantic ??= _compilation.GetSemanticModel(tree);
+                    semantic = _compilation.GetSemanticModel(declaration.SyntaxTree);
 #pragma warning restore RS1030
-                    if (semantic.GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol derived
-                        && Knowledge.Constructions.IsOrDerivesFrom(derived, named) && seen.Add(derived.OriginalDefinition))
-                    {
-                        found.Add(derived.OriginalDefinition);
-                    }
+                    semanticTree = tree;
+                }
+
+                if (semantic!.GetDeclaredSymbol(declaration, cancellationToken) is INamedTypeSymbol derived
+                    && Knowledge.Constructions.IsOrDerivesFrom(derived, named) && seen.Add(derived.OriginalDefinition))
+                {
+                    found.Add(derived.OriginalDefinition);
                 }
             }
         }
@@ -80,19 +96,44 @@ internal sealed class Subtypes
         return found;
     }
 
-    /// <summary>The type declaration whose base list the name stands in (<c>: Y</c>, <c>: N.Y&lt;T&gt;</c>,
-    /// <c>: Y(args)</c> of a record), if it does.</summary>
-    private static BaseTypeDeclarationSyntax? Declaring(SimpleNameSyntax name)
+    /// <summary>Every type declaration of the compilation by the last name each type in its base list is spelled
+    /// with (<c>Y</c> for <c>: Y</c>, <c>: N.Y&lt;T&gt;</c>, <c>: global::N.Y</c>, <c>: Y(args)</c> of a record), with
+    /// its tree's place in the compilation, in the trees' order and each tree's text order. Made once per compilation
+    /// from each tree's list, which is read once per tree (<see cref="BaseNames"/>), so an edit reads only the edited
+    /// tree again.</summary>
+    private Dictionary<string, List<(int Tree, BaseTypeDeclarationSyntax Declaration)>> BasesOf(CancellationToken cancellationToken)
     {
-        TypeSyntax node = name;
-        while (node.Parent is QualifiedNameSyntax qualified && qualified.Right == node
-               || node.Parent is AliasQualifiedNameSyntax aliased && aliased.Name == node)
+        if (Volatile.Read(ref _bases) is { } known)
         {
-            node = (TypeSyntax)node.Parent;
+            return known;
         }
 
-        return node.Parent is BaseTypeSyntax { Parent: BaseListSyntax { Parent: BaseTypeDeclarationSyntax declaration } } baseType && baseType.Type == node
-            ? declaration : null;
+        var all = new Dictionary<string, List<(int, BaseTypeDeclarationSyntax)>>(StringComparer.Ordinal);
+        int index = 0;
+        foreach (var tree in _compilation.SyntaxTrees)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!Bases.TryGetValue(tree, out var names))
+            {
+                var made = BaseNames.Of(tree, cancellationToken);
+                names = Bases.GetValue(tree, _ => made);
+            }
+
+            foreach (var (name, declaration) in names.Items)
+            {
+                if (!all.TryGetValue(name, out var list))
+                {
+                    all[name] = list = new List<(int, BaseTypeDeclarationSyntax)>(1);
+                }
+
+                list.Add((index, declaration));
+            }
+
+            index++;
+        }
+
+        Volatile.Write(ref _bases, all);
+        return all;
     }
 
     /// <summary>The name, and the names of the aliases that may stand for a type of that name.</summary>
@@ -178,5 +219,33 @@ internal sealed class Subtypes
     private sealed class AliasList
     {
         public List<(string Alias, string Target)> Items { get; } = new();
+    }
+
+    /// <summary>A tree's type declarations, each with the last name of each type in its base list, in text order;
+    /// kept as long as the tree lives. Read from the declarations alone (a compilation unit's, a namespace's and a
+    /// type's members), never from a body: a type is declared nowhere else.</summary>
+    private sealed class BaseNames
+    {
+        public List<(string Name, BaseTypeDeclarationSyntax Declaration)> Items { get; } = new();
+
+        public static BaseNames Of(SyntaxTree tree, CancellationToken cancellationToken)
+        {
+            var made = new BaseNames();
+            foreach (var node in tree.GetRoot(cancellationToken).DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax or TypeDeclarationSyntax))
+            {
+                if (node is BaseTypeDeclarationSyntax { BaseList: { } list } declaration)
+                {
+                    foreach (var baseType in list.Types)
+                    {
+                        if (LastName(baseType.Type) is { } name)
+                        {
+                            made.Items.Add((name, declaration));
+                        }
+                    }
+                }
+            }
+
+            return made;
+        }
     }
 }
