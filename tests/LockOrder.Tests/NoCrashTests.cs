@@ -19,7 +19,7 @@ namespace LockOrder.Tests;
 /// </summary>
 public class NoCrashTests
 {
-    private const string Table = """
+    internal const string Table = """
         {
           "locks": [
             { "name": "shared_gate", "kind": "mutex", "symbol": "Corpus.Shared.Gate" },

@@ -76,6 +76,21 @@ internal static class RawAnalysis
         }
     }
 
+    /// <summary>Every diagnostic with its message and locations, one line each, in a stable order: what a test that
+    /// compares two ways of analysing compares.</summary>
+    public static System.Collections.Generic.List<string> Lines(ImmutableArray<Diagnostic> diagnostics)
+        => diagnostics
+            .Select(d => d.Id + " " + Where(d.Location) + " " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
+                         + string.Concat(d.AdditionalLocations.Select(l => " | " + Where(l))))
+            .OrderBy(s => s, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>A location as file(line,column), or "-" outside source.</summary>
+    public static string Where(Location location)
+        => location.IsInSource
+            ? FormattableString.Invariant($"{Path.GetFileName(location.SourceTree!.FilePath)}({location.GetLineSpan().Span.Start.Line + 1},{location.GetLineSpan().Span.Start.Character + 1})")
+            : "-";
+
     /// <summary>Analyzer options with the table (if any) as the lockorder.json additional file.</summary>
     public static AnalyzerOptions Options(string? table)
         => new(table is null ? ImmutableArray<AdditionalText>.Empty : ImmutableArray.Create<AdditionalText>(new InMemoryText("lockorder.json", table)));

@@ -19,7 +19,7 @@ namespace LockOrder.Tests;
 /// </summary>
 public class ReadingModelsTests
 {
-    private const string StoreSource = """
+    internal const string StoreSource = """
         #nullable enable
         using System;
         using System.Collections.Generic;
@@ -56,7 +56,7 @@ public class ReadingModelsTests
         }
         """;
 
-    private const string UserSource = """
+    internal const string UserSource = """
         #nullable enable
         using System.Threading;
         public static class Helper
@@ -76,7 +76,7 @@ public class ReadingModelsTests
         }
         """;
 
-    private const string Table = """
+    internal const string Table = """
         {
           "locks": [
             { "name": "helper->gate", "kind": "mutex", "symbol": "Helper.Gate" },
@@ -204,16 +204,6 @@ public class ReadingModelsTests
             }
         }
 
-        var diagnostics = await RawAnalysis.Run(compilation, table, AllAnalyzers.Create().ToArray());
-        return diagnostics
-            .Select(d => d.Id + " " + Where(d.Location) + " " + d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)
-                         + string.Concat(d.AdditionalLocations.Select(l => " | " + Where(l))))
-            .OrderBy(s => s, StringComparer.Ordinal)
-            .ToList();
+        return RawAnalysis.Lines(await RawAnalysis.Run(compilation, table, AllAnalyzers.Create().ToArray()));
     }
-
-    private static string Where(Location location)
-        => location.IsInSource
-            ? FormattableString.Invariant($"{Path.GetFileName(location.SourceTree!.FilePath)}({location.GetLineSpan().Span.Start.Line + 1},{location.GetLineSpan().Span.Start.Character + 1})")
-            : "-";
 }

@@ -162,6 +162,16 @@ internal sealed class Summaries
 
     private readonly FreshObjects _fresh;
 
+    /// <summary>Whether a summary with no call left to spend skips asking what its calls may run (their summaries
+    /// would all be empty). A test hook: off, every call's candidates are found as before, and every summary and
+    /// diagnostic must be the same.</summary>
+    internal bool SkipCalleesWithoutBudget { get; set; } = true;
+
+    /// <summary>Whether a summary with no call left to spend is empty without binding the body when its text and
+    /// signature say it can take no lock, block, free or run a delegate it was given
+    /// (<see cref="Knowledge.BodyFilter.MayActAlone"/>). A test hook, as above.</summary>
+    internal bool SkipQuietBodiesWithoutBudget { get; set; } = true;
+
     public Summaries(LockModel model, CallGraph graph)
     {
         _model = model;
@@ -249,7 +259,7 @@ internal sealed class Summaries
 
     private bool Invokes(IMethodSymbol method, int ordinal, int budget, CancellationToken cancellationToken)
         => MethodKey.HasBody(method, _model.Compilation)
-            ? _graph.Implementations(method).Any(m => MethodKey.HasBody(m, _model.Compilation) && Get(m, budget, cancellationToken).InvokedParameters.Contains(ordinal))
+            ? (budget >= 0 || !SkipCalleesWithoutBudget) && _graph.Implementations(method).Any(m => MethodKey.HasBody(m, _model.Compilation) && Get(m, budget, cancellationToken).InvokedParameters.Contains(ordinal))
             : _model.Knowledge.IsInvoker(method);
 
     /// <summary>
@@ -258,9 +268,11 @@ internal sealed class Summaries
     /// its summary says it frees of its parameters.
     /// </summary>
     public IEnumerable<(AccessPath Path, Chain Chain)> FreedBy(CallFact call, CancellationToken cancellationToken)
-        => FreedBy(call, m => Get(m, cancellationToken));
+        => FreedBy(call, m => Get(m, cancellationToken), followCallees: true);
 
-    private IEnumerable<(AccessPath Path, Chain Chain)> FreedBy(CallFact call, System.Func<IMethodSymbol, MethodSummary> summaryOf)
+    /// <param name="followCallees">False where every callee's summary is empty (no budget left below the call): only
+    /// what the table's 'frees' list says is freed, and the callee's implementations are not looked for.</param>
+    private IEnumerable<(AccessPath Path, Chain Chain)> FreedBy(CallFact call, System.Func<IMethodSymbol, MethodSummary> summaryOf, bool followCallees)
     {
         if (call.Target is not { } target)
         {
@@ -283,7 +295,7 @@ internal sealed class Summaries
             yield break;
         }
 
-        if (target.MethodKind == MethodKind.DelegateInvoke)
+        if (target.MethodKind == MethodKind.DelegateInvoke || !followCallees)
         {
             yield break;
         }
@@ -313,6 +325,13 @@ internal sealed class Summaries
     private MethodSummary Summarize(IMethodSymbol node, int budget, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+        if (budget == 0 && SkipCalleesWithoutBudget && SkipQuietBodiesWithoutBudget && !_model.Filter.MayActAlone(node, cancellationToken))
+        {
+            // With no call left to follow, only what the body does itself counts, and its text says it does nothing
+            // a summary records: it is not bound.
+            return MethodSummary.Empty;
+        }
+
         var facts = _model.BodyOf(node, cancellationToken);
         if (facts is null)
         {
@@ -321,6 +340,11 @@ internal sealed class Summaries
 
         // A callee reached through a chain of k steps (one for a call, two for a stored delegate) spends k.
         MethodSummary SummaryOf(IMethodSymbol callee, int steps = 1) => Get(callee, budget - steps, cancellationToken);
+
+        // With no call left to spend (the deepest methods a region reaches, most of those a summary analyses), every
+        // callee's summary is empty: what a call may run is not asked (subtypes, implementations, delegates by type),
+        // as it could add nothing. Every chain to a callee has at least one step.
+        bool followCallees = budget > 0 || !SkipCalleesWithoutBudget;
 
         var acquires = new Dictionary<LockClass, SummaryAcquire>();
         Witness? sleep = null;
@@ -391,7 +415,7 @@ internal sealed class Summaries
                     {
                         invoked.Add(forwarded.CallerParameter);
                         InvokedUnder(forwarded.CallerParameter, call.Held);
-                        foreach (var implementation in _graph.Implementations(target, call.Dispatch))
+                        foreach (var implementation in followCallees ? _graph.Implementations(target, call.Dispatch) : Enumerable.Empty<IMethodSymbol>())
                         {
                             if (SummaryOf(implementation).InvokedUnder.TryGetValue(forwarded.Ordinal, out var below))
                             {
@@ -402,7 +426,7 @@ internal sealed class Summaries
                 }
             }
 
-            foreach (var callee in CalleesOf(call, budget, cancellationToken))
+            foreach (var callee in followCallees ? CalleesOf(call, budget, cancellationToken) : Enumerable.Empty<EffectiveCallee>())
             {
                 var summary = SummaryOf(callee.Method, callee.Prefix.Steps.Items.Length);
                 foreach (var acquire in summary.Acquires)
@@ -430,7 +454,7 @@ internal sealed class Summaries
         {
             foreach (var call in facts.Calls)
             {
-                foreach (var (path, chain) in FreedBy(call, m => SummaryOf(m)))
+                foreach (var (path, chain) in FreedBy(call, m => SummaryOf(m), followCallees))
                 {
                     int? ordinal = path switch
                     {

@@ -40,6 +40,8 @@ internal sealed class BodyFilter
     private readonly bool _anyArgument;
     private readonly MethodNames _methodNames;
     private readonly Lazy<Dictionary<int, WordKind>> _words;
+    private readonly HashSet<string> _actingNames = new(StringComparer.Ordinal);
+    private readonly Lazy<(HashSet<int> Words, bool Hidden)> _alone;
 
     public BodyFilter(Compilation compilation, LockTable table, LockOptions options, MethodNames methodNames)
     {
@@ -50,6 +52,7 @@ internal sealed class BodyFilter
         foreach (var api in LockApi.BuiltIn.Concat(table.Primitives.Select(LockApi.FromTable)))
         {
             _names.UnionWith(api.Members.Select(m => Last(m.Name)));
+            _actingNames.UnionWith(api.Members.Select(m => Last(m.Name)));
         }
 
         foreach (var decl in table.Locks)
@@ -68,6 +71,10 @@ internal sealed class BodyFilter
 
         _blockingNames.UnionWith(table.Blocking.Select(b => Last(b.Value)));
         _blockingNames.UnionWith(options.BlockingMethods.Select(Last));
+        _actingNames.UnionWith(_blockingNames.Concat(_blockingTypes));
+        _actingNames.UnionWith(LockKnowledge.BuiltInInvokers.Concat(options.InvokerMethods).Concat(table.Invokes.Select(i => i.Value)).Concat(table.Frees.Select(f => f.Value)).Select(Last));
+        _actingNames.Add("lock");
+        _alone = new Lazy<(HashSet<int>, bool)>(AloneWords, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
 
@@ -138,6 +145,163 @@ internal sealed class BodyFilter
         }
 
         return decided;
+    }
+
+    // ---- the deepest summaries ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether a method's own body may give its summary anything when none of its calls is followed (a summary with
+    /// no call left to spend, the deepest a lock region reaches: see <see cref="Calls.Summaries"/>): take a lock,
+    /// make a blocking call, free an object by the table's <c>frees</c>, or run a delegate it was given. False only
+    /// when none of them can happen, read from its text and its signature:
+    /// <list type="bullet">
+    /// <item>a lock is taken by a <c>lock</c> statement or a lock API member, a blocking call is a catalog member,
+    /// a member of an every-method blocking type (<c>File</c>, <c>Directory</c>, <c>Parallel</c>, static classes,
+    /// so spelled at the call unless a <c>using static</c> or an alias of one hides it: then this is never false),
+    /// a table or option blocking method, and an object is freed by a table <c>frees</c> method: each is spelled by
+    /// its name, which the body's text must not have;</item>
+    /// <item>a delegate it was given runs when it invokes a parameter or passes one to a method that runs it (a
+    /// framework or table invoker, spelled by its name): so no parameter may be of a type that can hold a delegate
+    /// (a delegate type, <c>Delegate</c>, <c>object</c>, <c>dynamic</c>, an interface, a type parameter, or a type
+    /// with a user-defined conversion to a delegate type).</item>
+    /// </list>
+    /// Lambdas, local functions, partial methods and methods without syntax here are always true (analysed as
+    /// before), as is every body with <c>lockorder.unknown_calls_may_sleep</c> (any call may sleep). A name in a
+    /// comment or a string, or a Unicode escape, only makes it true.
+    /// </summary>
+    public bool MayActAlone(IMethodSymbol method, CancellationToken cancellationToken)
+    {
+        if (_anyArgument || method.MethodKind is MethodKind.AnonymousFunction or MethodKind.LocalFunction
+            || method.PartialDefinitionPart is not null || method.PartialImplementationPart is not null
+            || method.DeclaringSyntaxReferences.IsEmpty || method.Parameters.Any(p => MayHoldDelegate(p.Type)))
+        {
+            return true;
+        }
+
+        var (words, hidden) = _alone.Value;
+        if (hidden)
+        {
+            return true;
+        }
+
+        foreach (var reference in method.DeclaringSyntaxReferences)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (!_compilation.ContainsSyntaxTree(reference.SyntaxTree) || TextMayAct(reference.SyntaxTree.GetText(cancellationToken), reference.Span, words))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>A type a parameter can hold a delegate in (see <see cref="MayActAlone"/>).</summary>
+    private static bool MayHoldDelegate(ITypeSymbol type) => type switch
+    {
+        { TypeKind: TypeKind.Delegate or TypeKind.TypeParameter or TypeKind.Dynamic or TypeKind.Error or TypeKind.Interface } => true,
+        { SpecialType: SpecialType.System_Object or SpecialType.System_Delegate or SpecialType.System_MulticastDelegate } => true,
+        INamedTypeSymbol { OriginalDefinition.SpecialType: SpecialType.System_Nullable_T } nullable => MayHoldDelegate(nullable.TypeArguments[0]),
+        INamedTypeSymbol named => ConvertsToDelegate(named),
+        _ => false,
+    };
+
+    private static bool ConvertsToDelegate(INamedTypeSymbol type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            foreach (var member in t.GetMembers(WellKnownMemberNames.ImplicitConversionName).Concat(t.GetMembers(WellKnownMemberNames.ExplicitConversionName)))
+            {
+                if (member is IMethodSymbol { ReturnType: var target }
+                    && (target.TypeKind is TypeKind.Delegate or TypeKind.TypeParameter || target.SpecialType is SpecialType.System_Delegate or SpecialType.System_MulticastDelegate))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether the text in <paramref name="span"/> has one of <paramref name="words"/>, a Unicode escape or
+    /// a formatting character in a word (which may spell a name other than as it reads).</summary>
+    [MethodImpl(Jit.Optimized)]
+    private static bool TextMayAct(SourceText text, TextSpan span, HashSet<int> words)
+    {
+        var chars = Buffer(span.Length);
+        text.CopyTo(span.Start, chars, 0, span.Length);
+        uint hash = 0;
+        bool inWord = false;
+        for (int i = 0; i <= span.Length; i++)
+        {
+            char c = i < span.Length ? chars[i] : ' ';
+            if (c == '\\' && i + 1 < span.Length && chars[i + 1] is 'u' or 'U')
+            {
+                return true;
+            }
+
+            if (IsWordChar(c))
+            {
+                if (c > 127 && (char.IsSurrogate(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format))
+                {
+                    return true;
+                }
+
+                hash = inWord ? Add(hash, c) : Add(Offset, c);
+                inWord = true;
+            }
+            else if (inWord)
+            {
+                if (words.Contains(unchecked((int)hash)))
+                {
+                    return true;
+                }
+
+                inWord = false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The hashes of the names a body acts by alone (see <see cref="MayActAlone"/>), and whether some
+    /// tree hides an every-method blocking type behind a <c>using static</c> or an alias.</summary>
+    private (HashSet<int> Words, bool Hidden) AloneWords()
+    {
+        var words = new HashSet<int>(_actingNames.Select(Hash));
+        bool hidden = false;
+        foreach (var tree in _compilation.SyntaxTrees)
+        {
+            hidden |= HidesBlockingType(tree.GetRoot());
+        }
+
+        return (words, hidden);
+    }
+
+    private bool HidesBlockingType(SyntaxNode node)
+    {
+        var (usings, members) = node switch
+        {
+            CompilationUnitSyntax unit => (unit.Usings, unit.Members),
+            BaseNamespaceDeclarationSyntax space => (space.Usings, space.Members),
+            _ => (default(SyntaxList<UsingDirectiveSyntax>), default(SyntaxList<MemberDeclarationSyntax>)),
+        };
+        foreach (var directive in usings)
+        {
+            if ((directive.Alias is not null || directive.StaticKeyword != default) && directive.NamespaceOrType is { } target
+                && _blockingTypes.Contains(target switch
+                {
+                    QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
+                    AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
+                    SimpleNameSyntax simple => simple.Identifier.ValueText,
+                    _ => string.Empty,
+                }))
+            {
+                return true;
+            }
+        }
+
+        return members.Any(m => m is BaseNamespaceDeclarationSyntax && HidesBlockingType(m));
     }
 
     // ---- the text pre-check ---------------------------------------------------------------------------------
