@@ -37,6 +37,62 @@ public class UnbalancedTests
             }
             """);
 
+    /// <summary>A release helper that takes the caller's taken flag by reference (StackExchange.Redis's
+    /// <c>ReleaseLock(ref bool lockTaken)</c>): where the flag is true the caller holds the lock, so the release in
+    /// the helper is the caller's, and the helper that takes the lock with that flag is not a leak either.</summary>
+    [Fact]
+    public Task Clean_ReleaseHelperGuardedByTheCallersTakenFlag()
+        => V.Source(Header + """
+                void TakeLock(ref bool lockTaken)
+                {
+                    if (!lockTaken)
+                    {
+                        Monitor.TryEnter(this, 10_000, ref lockTaken);
+                        if (!lockTaken) throw new TimeoutException();
+                    }
+                }
+
+                void ReleaseLock(ref bool lockTaken)
+                {
+                    if (lockTaken)
+                    {
+                        Monitor.Exit(this);
+                        lockTaken = false;
+                    }
+                }
+
+                void Work()
+                {
+                    bool lockTaken = false;
+                    try
+                    {
+                        TakeLock(ref lockTaken);
+                        Console.WriteLine();
+                    }
+                    finally
+                    {
+                        ReleaseLock(ref lockTaken);
+                    }
+                }
+            }
+            """);
+
+    /// <summary>A <c>ref bool</c> parameter is the caller's taken flag only where the release depends on it being
+    /// true and the helper never sets it to anything but false: an unguarded release, a release where it is false,
+    /// and a helper that sets it to true are reported as before.</summary>
+    [Fact]
+    public Task Flagged_ReleaseHelperNotGuardedByACallersTakenFlag()
+        => V.Source(Header + """
+                void Unguarded(ref bool taken) { {|LOCK004:Monitor.Exit(_a)|}; taken = false; }
+                void WhenFalse(ref bool taken) { if (!taken) {|LOCK004:Monitor.Exit(_a)|}; }
+                void SetsTrue(ref bool taken) { if (taken) {|LOCK004:Monitor.Exit(_a)|}; taken = true; }
+                void PassesItOn(ref bool taken) { if (taken) {|LOCK004:Monitor.Exit(_a)|}; Other(ref taken); }
+                void ByValue(bool taken) { if (taken) {|LOCK004:Monitor.Exit(_a)|}; }
+                void Released(ref bool taken) { if (taken) { Monitor.Exit(_a); taken = false; {|LOCK004:Monitor.Exit(_a)|}; } }
+                static void Other(ref bool b) { }
+            }
+            """);
+
     [Fact]
     public Task Flagged_ConditionalLocking()
         => V.Source(Header + """

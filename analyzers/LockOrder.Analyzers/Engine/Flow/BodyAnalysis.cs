@@ -28,8 +28,9 @@ internal static class BodyAnalysis
         var walker = new CfgWalker<LockState>(cfg);
         var silent = new LockTransfer(body, locks, NullFlowSink.Instance);
         var recorder = new FactRecorder(body, knowledge);
-        var incoming = onePass && walker.IsForward ? walker.SolveForward(new LockTransfer(body, locks, recorder), silent, LockState.Empty, cancellationToken) : null;
-        if (incoming is null && walker.Solve(silent, LockState.Empty, cancellationToken) is { } inputs)
+        var entry = LockState.Entry(body.CallerFlags);
+        var incoming = onePass && walker.IsForward ? walker.SolveForward(new LockTransfer(body, locks, recorder), silent, entry, cancellationToken) : null;
+        if (incoming is null && walker.Solve(silent, entry, cancellationToken) is { } inputs)
         {
             recorder = new FactRecorder(body, knowledge);
             incoming = walker.Replay(new LockTransfer(body, locks, recorder), silent, inputs, cancellationToken);

@@ -24,6 +24,7 @@ internal sealed class BodyContext
     private bool _hasLambda;
 
     private readonly HashSet<ILocalSymbol> _writtenOtherwise = new(SymbolEqualityComparer.Default);
+    private readonly HashSet<IParameterSymbol> _flagsWritten = new(SymbolEqualityComparer.Default);
     private readonly System.Func<IInvocationOperation, bool> _isLockOperation;
 
     /// <param name="isLockOperation">Whether an invocation is a lock API's (whose <c>ref bool lockTaken</c> the
@@ -89,6 +90,28 @@ internal sealed class BodyContext
         return target is null ? Enumerable.Empty<ILocalSymbol>() : target.DescendantsAndSelf().OfType<ILocalReferenceOperation>().Select(l => l.Local);
     }
 
+    /// <summary>
+    /// The body's <c>ref bool</c> parameters that it only reads, or sets to false: its callers' taken flags, true where
+    /// the caller holds the lock it took with one (<c>ReleaseLock(ref bool taken) { if (taken) { Monitor.Exit(o);
+    /// taken = false; } }</c>). A flag the body passes on by reference, or sets to anything but false, is not one.
+    /// </summary>
+    public ImmutableArray<IParameterSymbol> CallerFlags
+        => Owner is IMethodSymbol method
+            ? method.Parameters.Where(p => p is { RefKind: RefKind.Ref, Type.SpecialType: SpecialType.System_Boolean } && !_flagsWritten.Contains(p)).ToImmutableArray()
+            : ImmutableArray<IParameterSymbol>.Empty;
+
+    /// <summary>Whether a use of a <c>ref bool</c> parameter may write it other than with <c>false</c>, or let
+    /// something else write it (a <c>ref</c> or <c>out</c> argument, a <c>ref</c> local or return).</summary>
+    private static bool WritesFlag(IParameterReferenceOperation reference) => reference.Parent switch
+    {
+        ISimpleAssignmentOperation { IsRef: true } => true,
+        ISimpleAssignmentOperation assignment when assignment.Target == reference => assignment.Value.ConstantValue is not { HasValue: true, Value: false },
+        ICompoundAssignmentOperation or ICoalesceAssignmentOperation or IIncrementOrDecrementOperation or IDeconstructionAssignmentOperation or ITupleOperation => true,
+        IArgumentOperation { Parameter.RefKind: RefKind.Ref or RefKind.Out } => true,
+        IReturnOperation => true,
+        _ => false,
+    };
+
     public ISymbol Owner { get; }
 
     public System.Threading.CancellationToken CancellationToken { get; }
@@ -125,6 +148,9 @@ internal sealed class BodyContext
                     break;
                 case IInvocationOperation invocation:
                     _invocations.Add(invocation);
+                    break;
+                case IParameterReferenceOperation { Parameter: { RefKind: RefKind.Ref, Type.SpecialType: SpecialType.System_Boolean } flag } reference when WritesFlag(reference):
+                    _flagsWritten.Add(flag);
                     break;
                 case IFlowAnonymousFunctionOperation:
                     _hasLambda = true;

@@ -176,7 +176,12 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             reference = true;
         }
 
-        object key = op is ILocalReferenceOperation local ? local.Local : op;
+        object key = op switch
+        {
+            ILocalReferenceOperation local => local.Local,
+            IParameterReferenceOperation parameter => parameter.Parameter,
+            _ => op,
+        };
         if (!state.Guards.TryGetValue(key, out var guard) || guard.Reference != reference)
         {
             return state;
@@ -184,10 +189,12 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
         switch (guard.Kind)
         {
-            case GuardKind.TrueAndHeld:
+            case GuardKind.TrueAndHeld or GuardKind.CallerHolds:
                 return outcome ? state : null;
             case GuardKind.False:
                 return outcome ? null : state;
+            case GuardKind.CallerFlag:
+                return state with { Guards = state.Guards.SetItem(key, outcome ? Guard.CallerHolds : Guard.False) };
         }
 
         bool named = key is ILocalSymbol;
@@ -370,6 +377,13 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
 
                 return StaleAfterReassignment(guards == state.Guards ? state : state with { Guards = guards }, local.Local);
 
+            case ISimpleAssignmentOperation { Target: IParameterReferenceOperation parameter } flagStore when state.Guards.ContainsKey(parameter.Parameter):
+                // A caller's taken flag (only ever set to false in the body, see BodyContext.CallerFlags).
+                return state with
+                {
+                    Guards = flagStore.Value.ConstantValue is { HasValue: true, Value: false } ? state.Guards.SetItem(parameter.Parameter, Guard.False) : state.Guards.Remove(parameter.Parameter),
+                };
+
             case ISimpleAssignmentOperation { Target: IParameterReferenceOperation parameter }:
                 return StaleAfterReassignment(state, parameter.Parameter);
 
@@ -508,7 +522,9 @@ internal sealed class LockTransfer : IBlockTransfer<LockState>
             {
                 // A release must match the mode taken (ExitReadLock does not release a write lock).
                 int index = state.IndexOf(lockRef, lockEvent.Mode);
-                _sink.Release(lockEvent, site, wasHeld: index >= 0);
+
+                // Not held here but where the caller's taken flag says the caller holds its lock: the caller's.
+                _sink.Release(lockEvent, site, wasHeld: index >= 0 || state.CallerHolds);
                 if (index < 0)
                 {
                     // Not held on this path, or held only where a flag says so: either way not held after it.

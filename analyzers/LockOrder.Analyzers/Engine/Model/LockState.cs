@@ -18,6 +18,14 @@ internal enum GuardKind
 
     /// <summary>The boolean is false (<c>bool taken = false</c>), so whatever it guards is not held.</summary>
     False,
+
+    /// <summary>A <c>ref bool</c> parameter the body only reads or sets to false: the caller's taken flag, true when
+    /// the caller holds the lock it took with it (which one, the body does not know).</summary>
+    CallerFlag,
+
+    /// <summary>That flag is true on this path: the caller holds its lock, and a release of a lock this body does not
+    /// hold releases it (<c>if (taken) { Monitor.Exit(o); taken = false; }</c> in a release helper).</summary>
+    CallerHolds,
 }
 
 /// <summary>
@@ -31,6 +39,12 @@ internal enum GuardKind
 internal sealed record Guard(HeldLock? Lock, GuardKind Kind)
 {
     public static readonly Guard False = new(null, GuardKind.False);
+
+    /// <summary>A caller's taken flag, on entry (see <see cref="GuardKind.CallerFlag"/>).</summary>
+    public static readonly Guard CallerFlag = new(null, GuardKind.CallerFlag);
+
+    /// <summary>A caller's taken flag known to be true.</summary>
+    public static readonly Guard CallerHolds = new(null, GuardKind.CallerHolds);
 
     /// <summary>A reference local known to be null.</summary>
     public static readonly Guard Null = new(null, GuardKind.False) { Reference = true };
@@ -57,8 +71,9 @@ internal sealed record Guard(HeldLock? Lock, GuardKind Kind)
 /// must-analysis: at a merge a lock counts as held only if held on every incoming path), the booleans that guard
 /// locks, and the caller's locks this body has dropped. Immutable; <see cref="LockDomain"/> is its lattice.
 /// </summary>
-/// <param name="Guards">Keyed by the guarding local (<see cref="ILocalSymbol"/>) or by the try-lock invocation
-/// (<see cref="IOperation"/>) while its result has not been stored yet.</param>
+/// <param name="Guards">Keyed by the guarding local (<see cref="ILocalSymbol"/>), a caller's taken flag
+/// (<see cref="IParameterSymbol"/>), or by the try-lock invocation (<see cref="IOperation"/>) while its result has not
+/// been stored yet.</param>
 /// <param name="Dropped">Lock classes this body released without having taken them, on every path to here: locks
 /// its caller held and it has dropped (the callee side of unlock-sleep-relock). What it does next does not happen
 /// under those locks of the caller.</param>
@@ -69,6 +84,13 @@ internal sealed record LockState(ImmutableArray<HeldLock> Held, ImmutableDiction
     public bool? Returned { get; init; }
 
     public static readonly LockState Empty = new(ImmutableArray<HeldLock>.Empty, ImmutableDictionary<object, Guard>.Empty, ImmutableHashSet<LockClass>.Empty);
+
+    /// <summary>The state a body starts in: nothing held, and each of its callers' taken flags unknown.</summary>
+    public static LockState Entry(ImmutableArray<IParameterSymbol> callerFlags)
+        => callerFlags.IsEmpty ? Empty : Empty with { Guards = Empty.Guards.SetItems(callerFlags.Select(p => new KeyValuePair<object, Guard>(p, Guard.CallerFlag))) };
+
+    /// <summary>Whether a caller's taken flag is known to be true here.</summary>
+    public bool CallerHolds => !Guards.IsEmpty && Guards.Values.Any(g => g.Kind == GuardKind.CallerHolds);
 
     /// <summary>The innermost held entry for a lock (in <paramref name="mode"/>, when given): the same instance, else
     /// (when either instance is unknown) any instance of the class; -1 when not held.</summary>
