@@ -27,7 +27,6 @@ namespace LockOrder.Engine.Calls;
 /// </summary>
 internal sealed class Subtypes
 {
-    private static readonly ConditionalWeakTable<SyntaxTree, AliasList> Aliases = new();
     private static readonly ConditionalWeakTable<SyntaxTree, BaseNames> Bases = new();
 
     private readonly Compilation _compilation;
@@ -155,8 +154,8 @@ internal sealed class Subtypes
         return names;
     }
 
-    /// <summary>Every <c>using</c> alias of the compilation (at a tree's top, global or not, or in a namespace) with
-    /// the last name of its target; read once per tree, so an edit reads only the edited tree again.</summary>
+    /// <summary>Every <c>using</c> alias of the compilation with the last name of its target (each tree's read once,
+    /// <see cref="Knowledge.TreeUsings"/>), gathered once per compilation.</summary>
     private List<(string Alias, string Target)> AliasesOf(CancellationToken cancellationToken)
     {
         if (Volatile.Read(ref _aliases) is { } known)
@@ -168,57 +167,11 @@ internal sealed class Subtypes
         foreach (var tree in _compilation.SyntaxTrees)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (!Aliases.TryGetValue(tree, out var list))
-            {
-                var made = new AliasList();
-                Collect(tree.GetRoot(cancellationToken), made.Items);
-                list = Aliases.GetValue(tree, _ => made);
-            }
-
-            all.AddRange(list.Items);
+            all.AddRange(Knowledge.TreeUsings.Of(tree, cancellationToken).Aliases);
         }
 
         Volatile.Write(ref _aliases, all);
         return all;
-    }
-
-    private static void Collect(SyntaxNode node, List<(string Alias, string Target)> into)
-    {
-        var (usings, members) = node switch
-        {
-            CompilationUnitSyntax unit => (unit.Usings, unit.Members),
-            BaseNamespaceDeclarationSyntax space => (space.Usings, space.Members),
-            _ => (default(SyntaxList<UsingDirectiveSyntax>), default(SyntaxList<MemberDeclarationSyntax>)),
-        };
-        foreach (var directive in usings)
-        {
-            if (directive.Alias is { } alias && LastName(directive.NamespaceOrType) is { } target)
-            {
-                into.Add((alias.Name.Identifier.ValueText, target));
-            }
-        }
-
-        foreach (var member in members)
-        {
-            if (member is BaseNamespaceDeclarationSyntax)
-            {
-                Collect(member, into);
-            }
-        }
-    }
-
-    private static string? LastName(TypeSyntax? type) => type switch
-    {
-        SimpleNameSyntax simple => simple.Identifier.ValueText,
-        QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-        AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-        _ => null,
-    };
-
-    /// <summary>A tree's aliases, kept as long as the tree lives.</summary>
-    private sealed class AliasList
-    {
-        public List<(string Alias, string Target)> Items { get; } = new();
     }
 
     /// <summary>A tree's type declarations, each with the last name of each type in its base list, in text order;
@@ -237,7 +190,7 @@ internal sealed class Subtypes
                 {
                     foreach (var baseType in list.Types)
                     {
-                        if (LastName(baseType.Type) is { } name)
+                        if (Knowledge.TreeUsings.LastName(baseType.Type) is { } name)
                         {
                             made.Items.Add((name, declaration));
                         }

@@ -265,43 +265,14 @@ internal sealed class BodyFilter
     }
 
     /// <summary>The hashes of the names a body acts by alone (see <see cref="MayActAlone"/>), and whether some
-    /// tree hides an every-method blocking type behind a <c>using static</c> or an alias.</summary>
+    /// tree hides an every-method blocking type behind a <c>using static</c> or an alias (each tree's directives
+    /// read once, <see cref="TreeUsings"/>).</summary>
     private (HashSet<int> Words, bool Hidden) AloneWords()
     {
         var words = new HashSet<int>(_actingNames.Select(Hash));
-        bool hidden = false;
-        foreach (var tree in _compilation.SyntaxTrees)
-        {
-            hidden |= HidesBlockingType(tree.GetRoot());
-        }
-
+        bool hidden = _compilation.SyntaxTrees.Select(tree => TreeUsings.Of(tree, CancellationToken.None))
+            .Any(usings => usings.Statics.Any(_blockingTypes.Contains) || usings.Aliases.Any(a => _blockingTypes.Contains(a.Target)));
         return (words, hidden);
-    }
-
-    private bool HidesBlockingType(SyntaxNode node)
-    {
-        var (usings, members) = node switch
-        {
-            CompilationUnitSyntax unit => (unit.Usings, unit.Members),
-            BaseNamespaceDeclarationSyntax space => (space.Usings, space.Members),
-            _ => (default(SyntaxList<UsingDirectiveSyntax>), default(SyntaxList<MemberDeclarationSyntax>)),
-        };
-        foreach (var directive in usings)
-        {
-            if ((directive.Alias is not null || directive.StaticKeyword != default) && directive.NamespaceOrType is { } target
-                && _blockingTypes.Contains(target switch
-                {
-                    QualifiedNameSyntax qualified => qualified.Right.Identifier.ValueText,
-                    AliasQualifiedNameSyntax aliased => aliased.Name.Identifier.ValueText,
-                    SimpleNameSyntax simple => simple.Identifier.ValueText,
-                    _ => string.Empty,
-                }))
-            {
-                return true;
-            }
-        }
-
-        return members.Any(m => m is BaseNamespaceDeclarationSyntax && HidesBlockingType(m));
     }
 
     // ---- the text pre-check ---------------------------------------------------------------------------------
