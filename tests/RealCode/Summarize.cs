@@ -1,6 +1,7 @@
-// Reads the SARIF 2.1 log of a build with LockOrder injected and prints: LockOrder's crashes (AD0001) grouped
-// by exception and first engine frame, the count of each LOCK rule, then every LOCK result with its place.
-// Exit 1 when LockOrder crashed. Run by run.sh: dotnet run --file Summarize.cs -- <log.sarif> [checkout root]
+// Reads the SARIF 2.1 logs of a build with LockOrder injected (one per project and target framework) and prints:
+// LockOrder's crashes (AD0001) grouped by exception and first engine frame, the count of each LOCK rule, then every
+// LOCK result with its place and the logs (projects) that reported it.
+// Exit 1 when LockOrder crashed. Run by run.sh: dotnet run --file Summarize.cs -- <checkout root> <log.sarif>...
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -8,41 +9,46 @@ using System.Linq;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 
-if (args.Length < 1 || !File.Exists(args[0]))
+if (args.Length < 2 || !Directory.Exists(args[0]) || args.Skip(1).Any(log => !File.Exists(log)))
 {
-    Console.Error.WriteLine("usage: Summarize.cs <log.sarif> [checkout root]");
+    Console.Error.WriteLine("usage: Summarize.cs <checkout root> <log.sarif>...");
     return 64;
 }
 
-string root = args.Length > 1 ? Path.GetFullPath(args[1]).TrimEnd('/') + "/" : "";
-using var document = JsonDocument.Parse(File.ReadAllText(args[0]));
-var results = new List<(string Rule, string Level, string Where, string Message)>();
-foreach (var run in document.RootElement.GetProperty("runs").EnumerateArray())
+string root = Path.GetFullPath(args[0]).TrimEnd('/') + "/";
+var results = new List<(string Rule, string Level, string Where, string Message, string Log)>();
+foreach (string log in args.Skip(1))
 {
-    if (!run.TryGetProperty("results", out var items))
+    string logName = Path.GetFileNameWithoutExtension(log);
+    using var document = JsonDocument.Parse(File.ReadAllText(log));
+    foreach (var run in document.RootElement.GetProperty("runs").EnumerateArray())
     {
-        continue;
-    }
-
-    foreach (var result in items.EnumerateArray())
-    {
-        string rule = result.GetProperty("ruleId").GetString() ?? "";
-        string level = result.TryGetProperty("level", out var l) ? l.GetString() ?? "" : "warning";
-        string message = result.GetProperty("message").GetProperty("text").GetString() ?? "";
-        string where = "";
-        if (result.TryGetProperty("locations", out var locations) && locations.GetArrayLength() > 0
-            && locations[0].TryGetProperty("physicalLocation", out var physical))
+        if (!run.TryGetProperty("results", out var items))
         {
-            string uri = physical.GetProperty("artifactLocation").GetProperty("uri").GetString() ?? "";
-            uri = Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.IsFile ? absolute.LocalPath : uri;
-            int line = physical.TryGetProperty("region", out var region) && region.TryGetProperty("startLine", out var sl) ? sl.GetInt32() : 0;
-            where = (uri.StartsWith(root, StringComparison.Ordinal) ? uri.Substring(root.Length) : uri) + "(" + line + ")";
+            continue;
         }
 
-        results.Add((rule, level, where, message));
+        foreach (var result in items.EnumerateArray())
+        {
+            string rule = result.GetProperty("ruleId").GetString() ?? "";
+            string level = result.TryGetProperty("level", out var l) ? l.GetString() ?? "" : "warning";
+            string message = result.GetProperty("message").GetProperty("text").GetString() ?? "";
+            string where = "";
+            if (result.TryGetProperty("locations", out var locations) && locations.GetArrayLength() > 0
+                && locations[0].TryGetProperty("physicalLocation", out var physical))
+            {
+                string uri = physical.GetProperty("artifactLocation").GetProperty("uri").GetString() ?? "";
+                uri = Uri.TryCreate(uri, UriKind.Absolute, out var absolute) && absolute.IsFile ? absolute.LocalPath : uri;
+                int line = physical.TryGetProperty("region", out var region) && region.TryGetProperty("startLine", out var sl) ? sl.GetInt32() : 0;
+                where = (uri.StartsWith(root, StringComparison.Ordinal) ? uri.Substring(root.Length) : uri) + "(" + line + ")";
+            }
+
+            results.Add((rule, level, where, message, logName));
+        }
     }
 }
 
+Console.WriteLine($"SARIF logs read: {args.Length - 1} ({string.Join(", ", args.Skip(1).Select(Path.GetFileNameWithoutExtension))})");
 var crashes = results.Where(r => r.Rule == "AD0001" && r.Message.Contains("LockOrder.", StringComparison.Ordinal)).ToList();
 Console.WriteLine($"AD0001 from LockOrder: {crashes.Count}");
 foreach (var group in crashes.GroupBy(c => Signature(c.Message)).OrderByDescending(g => g.Count()))
@@ -53,9 +59,10 @@ foreach (var group in crashes.GroupBy(c => Signature(c.Message)).OrderByDescendi
 
 var mine = results.Where(r => r.Rule.StartsWith("LOCK", StringComparison.Ordinal)).ToList();
 Console.WriteLine($"LockOrder diagnostics: {mine.Count}" + (mine.Count == 0 ? "" : " (" + string.Join(", ", mine.GroupBy(r => r.Rule).OrderBy(g => g.Key).Select(g => g.Key + " " + g.Count())) + ")"));
-foreach (var r in mine.Distinct().OrderBy(r => r.Rule).ThenBy(r => r.Where, StringComparer.Ordinal))
+// A file compiled by several projects or frameworks reports the same finding once per compile: listed once.
+foreach (var r in mine.GroupBy(r => (r.Rule, r.Level, r.Where, r.Message)).OrderBy(g => g.Key.Rule).ThenBy(g => g.Key.Where, StringComparer.Ordinal))
 {
-    Console.WriteLine($"  {r.Rule} {r.Level} {r.Where}: {r.Message}");
+    Console.WriteLine($"  {r.Key.Rule} {r.Key.Level} {r.Key.Where}: {r.Key.Message} [{string.Join(", ", r.Select(x => x.Log).Distinct())}]");
 }
 
 return crashes.Count == 0 ? 0 : 1;

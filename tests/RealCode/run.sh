@@ -5,8 +5,8 @@
 #   tests/RealCode/run.sh <checkout> <project, relative to the checkout> [extra dotnet build arguments...]
 #   tests/RealCode/run.sh ~/src/NLog src/NLog/NLog.csproj -p:TargetFrameworks=netstandard2.1 -p:TreatWarningsAsErrors=false
 #
-# Output goes to $OUT (default: a new temporary folder): build.log, lockorder.sarif (SARIF 2.1, with each
-# AD0001's full stack) and summary.txt. Exit status: 0 when the build ran and LockOrder did not crash,
+# Output goes to $OUT (default: a new temporary folder): build.log, sarif/ (one SARIF 2.1 log per project and
+# target framework compiled, with each AD0001's full stack) and summary.txt. Exit status: 0 when the build ran and LockOrder did not crash,
 # 1 when it crashed (any AD0001 from LockOrder), 2 when the build itself failed.
 # Not run by CI: the code bases are not in this repository (see README.md beside this script).
 set -euo pipefail
@@ -25,8 +25,15 @@ mkdir -p "$out"
 # Build the analyzer once, then copy it: a rebuild of the solution would replace the DLL mid-run.
 dotnet build "$repo/analyzers/LockOrder.Analyzers/LockOrder.Analyzers.csproj" -c Release -v q -nologo > "$out/analyzer-build.log"
 cp "$repo/analyzers/LockOrder.Analyzers/bin/Release/netstandard2.0/LockOrder.Analyzers.dll" "$out/"
+# One error log per project and framework: a single -p:ErrorLog on the command line is a global property that
+# every project of the build writes to in turn, so the last compile's log would hide its dependencies'.
+rm -rf "$out/sarif"
+mkdir -p "$out/sarif"
 cat > "$out/inject.targets" <<XML
 <Project>
+  <PropertyGroup>
+    <ErrorLog>$out/sarif/\$(MSBuildProjectName)-\$(TargetFramework).sarif,version=2.1</ErrorLog>
+  </PropertyGroup>
   <ItemGroup>
     <Analyzer Include="$out/LockOrder.Analyzers.dll" />
   </ItemGroup>
@@ -49,10 +56,11 @@ dotnet restore "$project" ${restore_args[@]+"${restore_args[@]}"} -v q -nologo >
 start=$(date +%s)
 dotnet build "$project" ${build_args[@]+"${build_args[@]}"} --no-restore --no-incremental -nologo \
   "-p:CustomAfterMicrosoftCommonTargets=$out/inject.targets" \
-  "-p:ErrorLog=$out/lockorder.sarif%2Cversion=2.1" -p:ReportAnalyzer=true -p:RunAnalyzers=true -p:RunAnalyzersDuringBuild=true -v n > "$out/build.log" 2>&1 || status=2
+  -p:ReportAnalyzer=true -p:RunAnalyzers=true -p:RunAnalyzersDuringBuild=true -v n > "$out/build.log" 2>&1 || status=2
 end=$(date +%s)
 echo "build of $project: $((end - start)) s, exit $status; log $out/build.log" > "$out/summary.txt"
-[ -f "$out/lockorder.sarif" ] || { cat "$out/summary.txt"; echo "no SARIF log: the build did not reach the compiler; see $out/build.log"; exit 2; }
-dotnet run --file "$here/Summarize.cs" -- "$out/lockorder.sarif" "$checkout" >> "$out/summary.txt" || status=$((status == 0 ? 1 : status))
+logs=("$out"/sarif/*.sarif)
+[ -f "${logs[0]}" ] || { cat "$out/summary.txt"; echo "no SARIF log: the build did not reach the compiler; see $out/build.log"; exit 2; }
+dotnet run --file "$here/Summarize.cs" -- "$checkout" "${logs[@]}" >> "$out/summary.txt" || status=$((status == 0 ? 1 : status))
 cat "$out/summary.txt"
 exit $status
